@@ -1,0 +1,142 @@
+package engine
+
+// Summary is one path's metrics (DESIGN §7). Times are hours from the start of
+// the path; a NaN time means the event never happened (written as null).
+type Summary struct {
+	Path int    // path index, 0-based
+	Seed uint64 // the run's seed; (Seed, Path) replays the path
+
+	MinPrice    float64 // lowest collateral price, USD
+	FinalPrice  float64 // collateral price at the horizon, USD
+	MaxDrawdown float64 // largest fall from a running peak, fraction
+
+	MeanUtilization   float64 // time-average utilization
+	MaxUtilization    float64 // highest end-of-step utilization
+	HoursUtilization  float64 // hours with utilization ≥ 99.9 %
+	PeakBorrowAPR     float64 // highest borrow rate, annual fraction
+	PeakSupplyAPR     float64 // highest supply rate, annual fraction
+	FinalBorrowAPR    float64 // borrow rate at the horizon, annual fraction
+	PeakPanic         float64 // highest panic intensity, fraction of balance per day
+	InterestUSD       float64 // borrow interest charged over the horizon
+	RepaidUSD         float64 // borrows repaid in response to rates
+	NewBorrowsUSD     float64 // new borrowing
+	NewDepositsUSD    float64 // new deposits accepted
+	FinalDepositsUSD  float64 // depositors' claims at the horizon
+	FinalBorrowsUSD   float64 // borrows at the horizon
+	FinalReservesUSD  float64 // reserves at the horizon
+	RequestedUSD      float64 // withdrawals requested
+	PaidUSD           float64 // withdrawals paid
+	MaxQueueUSD       float64 // largest unpaid queue at the end of a step
+	FinalQueueUSD     float64 // unpaid queue at the horizon
+	StuckShare        float64 // final queue / initial deposits
+	MeanWaitHours     float64 // amount-weighted wait of requests; unpaid ones count until the horizon
+	FirstUnmetHour    float64 // first step end with an unpaid queue, hours; NaN if never
+	HoursQueueNonZero float64 // hours with an unpaid queue
+}
+
+// SeriesPoint is the state of a traced path at the end of one step.
+type SeriesPoint struct {
+	Step           int     // step index, 1-based (step 0 is the initial state)
+	Hour           float64 // hours since the start
+	Price          float64 // collateral price, USD
+	Drawdown       float64 // fall from the running peak, fraction
+	Utilization    float64 // pool utilization
+	BorrowAPR      float64 // annual fraction
+	SupplyAPR      float64 // annual fraction
+	CashUSD        float64
+	BorrowsUSD     float64
+	DepositsUSD    float64
+	ReservesUSD    float64
+	QueueUSD       float64 // unpaid withdrawal requests
+	RequestedUSD   float64 // withdrawals requested in this step
+	PaidUSD        float64 // withdrawals paid in this step
+	NewDepositsUSD float64 // deposits accepted in this step
+	PanicIntensity float64 // fraction of balance per day
+}
+
+// PathResult is what one path produces.
+type PathResult struct {
+	Summary Summary
+	// Series holds the traced points, or is empty when the path is not
+	// traced. It is reused after the Sink returns.
+	Series []SeriesPoint
+}
+
+// Sink receives results. Run calls Write from one goroutine with
+// consecutive paths in increasing path order; the slice and the series in
+// it are reused after Write returns.
+type Sink interface {
+	Write(batch []PathResult) error
+}
+
+// ColumnKind is the type of a result column.
+type ColumnKind uint8
+
+// Column kinds.
+const (
+	Float ColumnKind = iota // float64
+	Int                     // int64, counts
+	Bool                    // 0 or 1
+)
+
+// Column describes one output column: its snake_case name (with the unit
+// where it helps), its type, whether NaN means "never" (null), a one-line
+// meaning, and how to read it from a result.
+type Column[T any] struct {
+	Name     string
+	Kind     ColumnKind
+	Nullable bool
+	Doc      string
+	Value    func(*T) float64
+}
+
+// SummaryColumns are the metric columns of the summary table, in order.
+// Writers add variant, path and seed in front.
+var SummaryColumns = []Column[Summary]{
+	{Name: "min_price_usd", Doc: "lowest collateral price", Value: func(s *Summary) float64 { return s.MinPrice }},
+	{Name: "final_price_usd", Doc: "collateral price at the horizon", Value: func(s *Summary) float64 { return s.FinalPrice }},
+	{Name: "max_drawdown", Doc: "largest fall from a running peak price, fraction", Value: func(s *Summary) float64 { return s.MaxDrawdown }},
+	{Name: "mean_utilization", Doc: "time-average utilization", Value: func(s *Summary) float64 { return s.MeanUtilization }},
+	{Name: "max_utilization", Doc: "highest end-of-step utilization", Value: func(s *Summary) float64 { return s.MaxUtilization }},
+	{Name: "hours_utilization_ge_99_9", Doc: "hours with utilization ≥ 99.9 %", Value: func(s *Summary) float64 { return s.HoursUtilization }},
+	{Name: "peak_borrow_apr", Doc: "highest borrow rate, annual fraction", Value: func(s *Summary) float64 { return s.PeakBorrowAPR }},
+	{Name: "peak_supply_apr", Doc: "highest supply rate, annual fraction", Value: func(s *Summary) float64 { return s.PeakSupplyAPR }},
+	{Name: "final_borrow_apr", Doc: "borrow rate at the horizon, annual fraction", Value: func(s *Summary) float64 { return s.FinalBorrowAPR }},
+	{Name: "peak_panic_per_day", Doc: "highest panic intensity, fraction of balance per day", Value: func(s *Summary) float64 { return s.PeakPanic }},
+	{Name: "interest_usd", Doc: "borrow interest charged", Value: func(s *Summary) float64 { return s.InterestUSD }},
+	{Name: "repaid_usd", Doc: "borrows repaid in response to rates", Value: func(s *Summary) float64 { return s.RepaidUSD }},
+	{Name: "new_borrows_usd", Doc: "new borrowing", Value: func(s *Summary) float64 { return s.NewBorrowsUSD }},
+	{Name: "new_deposits_usd", Doc: "new deposits accepted", Value: func(s *Summary) float64 { return s.NewDepositsUSD }},
+	{Name: "final_deposits_usd", Doc: "depositors' claims at the horizon", Value: func(s *Summary) float64 { return s.FinalDepositsUSD }},
+	{Name: "final_borrows_usd", Doc: "borrows at the horizon", Value: func(s *Summary) float64 { return s.FinalBorrowsUSD }},
+	{Name: "final_reserves_usd", Doc: "reserves at the horizon", Value: func(s *Summary) float64 { return s.FinalReservesUSD }},
+	{Name: "withdrawals_requested_usd", Doc: "withdrawals requested", Value: func(s *Summary) float64 { return s.RequestedUSD }},
+	{Name: "withdrawals_paid_usd", Doc: "withdrawals paid", Value: func(s *Summary) float64 { return s.PaidUSD }},
+	{Name: "max_queue_usd", Doc: "largest unpaid withdrawal queue", Value: func(s *Summary) float64 { return s.MaxQueueUSD }},
+	{Name: "final_queue_usd", Doc: "unpaid withdrawal queue at the horizon", Value: func(s *Summary) float64 { return s.FinalQueueUSD }},
+	{Name: "stuck_share", Doc: "final queue / initial deposits", Value: func(s *Summary) float64 { return s.StuckShare }},
+	{Name: "mean_wait_hours", Doc: "amount-weighted wait of withdrawal requests, unpaid ones until the horizon", Value: func(s *Summary) float64 { return s.MeanWaitHours }},
+	{Name: "first_unmet_withdrawal_hour", Nullable: true, Doc: "first step end with an unpaid queue, null if never", Value: func(s *Summary) float64 { return s.FirstUnmetHour }},
+	{Name: "hours_queue_nonzero", Doc: "hours with an unpaid queue", Value: func(s *Summary) float64 { return s.HoursQueueNonZero }},
+}
+
+// SeriesColumns are the columns of the series table, in order. Writers add
+// variant and path in front.
+var SeriesColumns = []Column[SeriesPoint]{
+	{Name: "step", Kind: Int, Doc: "step index, 1-based", Value: func(p *SeriesPoint) float64 { return float64(p.Step) }},
+	{Name: "hour", Doc: "hours since the start", Value: func(p *SeriesPoint) float64 { return p.Hour }},
+	{Name: "price_usd", Doc: "collateral price", Value: func(p *SeriesPoint) float64 { return p.Price }},
+	{Name: "drawdown", Doc: "fall from the running peak, fraction", Value: func(p *SeriesPoint) float64 { return p.Drawdown }},
+	{Name: "utilization", Doc: "pool utilization", Value: func(p *SeriesPoint) float64 { return p.Utilization }},
+	{Name: "borrow_apr", Doc: "annual fraction", Value: func(p *SeriesPoint) float64 { return p.BorrowAPR }},
+	{Name: "supply_apr", Doc: "annual fraction", Value: func(p *SeriesPoint) float64 { return p.SupplyAPR }},
+	{Name: "cash_usd", Doc: "pool cash", Value: func(p *SeriesPoint) float64 { return p.CashUSD }},
+	{Name: "borrows_usd", Doc: "pool borrows", Value: func(p *SeriesPoint) float64 { return p.BorrowsUSD }},
+	{Name: "deposits_usd", Doc: "depositors' claims", Value: func(p *SeriesPoint) float64 { return p.DepositsUSD }},
+	{Name: "reserves_usd", Doc: "protocol reserves", Value: func(p *SeriesPoint) float64 { return p.ReservesUSD }},
+	{Name: "queue_usd", Doc: "unpaid withdrawal requests", Value: func(p *SeriesPoint) float64 { return p.QueueUSD }},
+	{Name: "requested_usd", Doc: "withdrawals requested in the step", Value: func(p *SeriesPoint) float64 { return p.RequestedUSD }},
+	{Name: "paid_usd", Doc: "withdrawals paid in the step", Value: func(p *SeriesPoint) float64 { return p.PaidUSD }},
+	{Name: "new_deposits_usd", Doc: "deposits accepted in the step", Value: func(p *SeriesPoint) float64 { return p.NewDepositsUSD }},
+	{Name: "panic_per_day", Doc: "panic intensity, fraction of balance per day", Value: func(p *SeriesPoint) float64 { return p.PanicIntensity }},
+}

@@ -1,0 +1,52 @@
+package stochastic
+
+import (
+	"fmt"
+	"math"
+)
+
+// GBM is geometric Brownian motion: dS = μS dt + σS dW. It is simulated
+// exactly in log space, log S(t+dt) = log S(t) + (μ − σ²/2)dt + σ√dt·Z, so
+// E[S(t)] = S(0)·e^{μt} for any step size.
+type GBM struct {
+	// Initial is the price at time 0, USD, finite and > 0.
+	Initial float64
+	// Drift μ is the annual drift of the price, finite, in [-10, 10].
+	Drift float64
+	// Volatility σ is the annual volatility of log returns, in [0, 10].
+	Volatility float64
+}
+
+// Validate reports the first parameter outside its range.
+func (g GBM) Validate() error {
+	switch {
+	case !(g.Initial > 0) || math.IsInf(g.Initial, 0):
+		return fmt.Errorf("initial: must be finite and > 0 USD, got %v", g.Initial)
+	case !(g.Drift >= -10 && g.Drift <= 10):
+		return fmt.Errorf("drift: must be in [-10, 10] per year, got %v", g.Drift)
+	case !(g.Volatility >= 0 && g.Volatility <= 10):
+		return fmt.Errorf("volatility: must be in [0, 10] per √year, got %v", g.Volatility)
+	}
+	return nil
+}
+
+// NewSampler returns a sampler for steps of dt years.
+func (g GBM) NewSampler(dt float64) PriceSampler {
+	return &gbmSampler{
+		logInitial: math.Log(g.Initial),
+		drift:      (g.Drift - 0.5*g.Volatility*g.Volatility) * dt,
+		diffusion:  g.Volatility * math.Sqrt(dt),
+	}
+}
+
+type gbmSampler struct {
+	logInitial, drift, diffusion float64
+	logPrice                     float64
+}
+
+func (s *gbmSampler) Reset(*Source) { s.logPrice = s.logInitial }
+
+func (s *gbmSampler) Next(src *Source) float64 {
+	s.logPrice += s.drift + s.diffusion*src.NormFloat64()
+	return math.Exp(s.logPrice)
+}
