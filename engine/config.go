@@ -35,6 +35,9 @@ type Config struct {
 	Withdrawals stochastic.WithdrawalBehaviour
 	// Inflow is how new deposits arrive.
 	Inflow Inflow
+	// Liquidation adds a position book, keepers, a DEX and an oracle: the
+	// liquidation spiral. Nil leaves the pool without liquidatable positions.
+	Liquidation *Liquidation
 	// Trace selects the paths whose per-step series are recorded.
 	Trace Trace
 }
@@ -78,8 +81,15 @@ func (c *Config) Validate() error {
 	}
 	if c.Price == nil {
 		add("market.price", errors.New("missing"))
-	} else {
-		add("market.price", c.Price.Validate())
+	} else if err := c.Price.Validate(); err != nil {
+		add("market.price", err)
+	} else if c.Step > 0 {
+		// Processes defined on their own time grid (GARCH, bootstrap)
+		// accept only steps that fit it; the problem is the step's.
+		// The error already reads "step: …".
+		if err := stochastic.CheckStep(c.Price, c.Dt()); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	add("pool", c.Pool.Validate())
 	add("pool.borrowers", c.Borrowers.Validate())
@@ -89,6 +99,11 @@ func (c *Config) Validate() error {
 		add("depositors.withdrawals", c.Withdrawals.Validate())
 	}
 	add("depositors.inflow", c.Inflow.Validate())
+	if c.Liquidation != nil {
+		if err := c.Liquidation.Validate(c); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if c.Trace.Paths < 0 {
 		add("outputs.trace_paths", fmt.Errorf("must be ≥ 0, got %d", c.Trace.Paths))
 	}

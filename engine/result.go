@@ -6,9 +6,10 @@ type Summary struct {
 	Path int    // path index, 0-based
 	Seed uint64 // the run's seed; (Seed, Path) replays the path
 
-	MinPrice    float64 // lowest collateral price, USD
-	FinalPrice  float64 // collateral price at the horizon, USD
-	MaxDrawdown float64 // largest fall from a running peak, fraction
+	MinPrice    float64 // lowest collateral market price, USD
+	FinalPrice  float64 // collateral market price at the horizon, USD
+	MaxDrawdown float64 // largest fall of the market price from a running peak, fraction
+	MaxImpact   float64 // largest fall of the market price below the exogenous price due to DEX sales, fraction
 
 	MeanUtilization   float64 // time-average utilization
 	MaxUtilization    float64 // highest end-of-step utilization
@@ -32,14 +33,34 @@ type Summary struct {
 	MeanWaitHours     float64 // amount-weighted wait of requests; unpaid ones count until the horizon
 	FirstUnmetHour    float64 // first step end with an unpaid queue, hours; NaN if never
 	HoursQueueNonZero float64 // hours with an unpaid queue
+
+	LiquidatedDebtUSD    float64 // debt repaid by liquidators
+	Liquidations         int     // liquidation calls
+	SkippedUnprofitable  int     // position-steps left liquidatable because selling the collateral did not pay
+	SkippedCapacity      int     // position-steps left liquidatable because keeper capacity ran out
+	MaxCascadeRounds     int     // most rounds with liquidations in one step
+	MaxToxicPositions    int     // most positions with LTV > 1/(1+bonus) at once
+	ProtocolFeeUSD       float64 // liquidation protocol fee, valued at the oracle price
+	RealizedBadDebtUSD   float64 // debt left when a position's collateral ran out
+	UnrealizedBadDebtUSD float64 // debt of open positions that liquidating them at the final oracle price would not recover
+	BadDebtUSD           float64 // realized + unrealized
+	WorstDayBadDebtUSD   float64 // largest realized bad debt in any 24 h window
+	ReservesUsedUSD      float64 // bad debt absorbed by reserves
+	BackstopUsedUSD      float64 // bad debt paid by the backstop
+	DeficitUSD           float64 // uncovered bad debt at the horizon
+	HaircutShare         float64 // fraction of depositors' claims socialized
+	Insolvent            bool    // some bad debt was covered by neither reserves nor backstop
+	InsolventHour        float64 // hours to the first uncovered bad debt; NaN if never
 }
 
 // SeriesPoint is the state of a traced path at the end of one step.
 type SeriesPoint struct {
 	Step           int     // step index, 1-based (step 0 is the initial state)
 	Hour           float64 // hours since the start
-	Price          float64 // collateral price, USD
-	Drawdown       float64 // fall from the running peak, fraction
+	Price          float64 // exogenous collateral price, USD
+	MarketPrice    float64 // market price after DEX impact, USD
+	OraclePrice    float64 // price the protocol sees, USD
+	Drawdown       float64 // fall of the market price from the running peak, fraction
 	Utilization    float64 // pool utilization
 	BorrowAPR      float64 // annual fraction
 	SupplyAPR      float64 // annual fraction
@@ -52,6 +73,10 @@ type SeriesPoint struct {
 	PaidUSD        float64 // withdrawals paid in this step
 	NewDepositsUSD float64 // deposits accepted in this step
 	PanicIntensity float64 // fraction of balance per day
+	LiquidatedUSD  float64 // debt repaid by liquidators in the step
+	BadDebtUSD     float64 // cumulative realized bad debt
+	Rounds         int     // cascade rounds with liquidations in the step
+	KeeperCapacity float64 // keeper capacity in the step, USD
 }
 
 // PathResult is what one path produces.
@@ -118,6 +143,31 @@ var SummaryColumns = []Column[Summary]{
 	{Name: "mean_wait_hours", Doc: "amount-weighted wait of withdrawal requests, unpaid ones until the horizon", Value: func(s *Summary) float64 { return s.MeanWaitHours }},
 	{Name: "first_unmet_withdrawal_hour", Nullable: true, Doc: "first step end with an unpaid queue, null if never", Value: func(s *Summary) float64 { return s.FirstUnmetHour }},
 	{Name: "hours_queue_nonzero", Doc: "hours with an unpaid queue", Value: func(s *Summary) float64 { return s.HoursQueueNonZero }},
+	{Name: "max_price_impact", Doc: "largest fall of the market price below the exogenous price due to DEX sales, fraction", Value: func(s *Summary) float64 { return s.MaxImpact }},
+	{Name: "liquidated_debt_usd", Doc: "debt repaid by liquidators", Value: func(s *Summary) float64 { return s.LiquidatedDebtUSD }},
+	{Name: "liquidations", Kind: Int, Doc: "liquidation calls", Value: func(s *Summary) float64 { return float64(s.Liquidations) }},
+	{Name: "skipped_unprofitable", Kind: Int, Doc: "position-steps left liquidatable because selling the collateral did not pay", Value: func(s *Summary) float64 { return float64(s.SkippedUnprofitable) }},
+	{Name: "skipped_capacity", Kind: Int, Doc: "position-steps left liquidatable because keeper capacity ran out", Value: func(s *Summary) float64 { return float64(s.SkippedCapacity) }},
+	{Name: "max_cascade_rounds", Kind: Int, Doc: "most rounds with liquidations in one step", Value: func(s *Summary) float64 { return float64(s.MaxCascadeRounds) }},
+	{Name: "max_toxic_positions", Kind: Int, Doc: "most positions at once with LTV > 1/(1+bonus)", Value: func(s *Summary) float64 { return float64(s.MaxToxicPositions) }},
+	{Name: "protocol_fee_usd", Doc: "liquidation protocol fee at the oracle price", Value: func(s *Summary) float64 { return s.ProtocolFeeUSD }},
+	{Name: "realized_bad_debt_usd", Doc: "debt left when a position's collateral ran out", Value: func(s *Summary) float64 { return s.RealizedBadDebtUSD }},
+	{Name: "unrealized_bad_debt_usd", Doc: "debt of open positions that liquidation at the final oracle price would not recover: Σ max(0, debt − collateral·price/(1+bonus))", Value: func(s *Summary) float64 { return s.UnrealizedBadDebtUSD }},
+	{Name: "bad_debt_usd", Doc: "realized + unrealized bad debt", Value: func(s *Summary) float64 { return s.BadDebtUSD }},
+	{Name: "worst_24h_bad_debt_usd", Doc: "largest realized bad debt in any 24 h window", Value: func(s *Summary) float64 { return s.WorstDayBadDebtUSD }},
+	{Name: "reserves_used_usd", Doc: "bad debt absorbed by reserves", Value: func(s *Summary) float64 { return s.ReservesUsedUSD }},
+	{Name: "backstop_used_usd", Doc: "bad debt paid by the backstop", Value: func(s *Summary) float64 { return s.BackstopUsedUSD }},
+	{Name: "deficit_usd", Doc: "uncovered bad debt at the horizon", Value: func(s *Summary) float64 { return s.DeficitUSD }},
+	{Name: "haircut_share", Doc: "fraction of depositors' claims socialized", Value: func(s *Summary) float64 { return s.HaircutShare }},
+	{Name: "insolvent", Kind: Bool, Doc: "some bad debt was covered by neither reserves nor backstop", Value: func(s *Summary) float64 { return b2f(s.Insolvent) }},
+	{Name: "insolvent_hour", Nullable: true, Doc: "hours to the first uncovered bad debt, null if never", Value: func(s *Summary) float64 { return s.InsolventHour }},
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // SeriesColumns are the columns of the series table, in order. Writers add
@@ -125,8 +175,10 @@ var SummaryColumns = []Column[Summary]{
 var SeriesColumns = []Column[SeriesPoint]{
 	{Name: "step", Kind: Int, Doc: "step index, 1-based", Value: func(p *SeriesPoint) float64 { return float64(p.Step) }},
 	{Name: "hour", Doc: "hours since the start", Value: func(p *SeriesPoint) float64 { return p.Hour }},
-	{Name: "price_usd", Doc: "collateral price", Value: func(p *SeriesPoint) float64 { return p.Price }},
-	{Name: "drawdown", Doc: "fall from the running peak, fraction", Value: func(p *SeriesPoint) float64 { return p.Drawdown }},
+	{Name: "price_usd", Doc: "exogenous collateral price", Value: func(p *SeriesPoint) float64 { return p.Price }},
+	{Name: "market_price_usd", Doc: "market price after DEX impact", Value: func(p *SeriesPoint) float64 { return p.MarketPrice }},
+	{Name: "oracle_price_usd", Doc: "price the protocol sees", Value: func(p *SeriesPoint) float64 { return p.OraclePrice }},
+	{Name: "drawdown", Doc: "fall of the market price from the running peak, fraction", Value: func(p *SeriesPoint) float64 { return p.Drawdown }},
 	{Name: "utilization", Doc: "pool utilization", Value: func(p *SeriesPoint) float64 { return p.Utilization }},
 	{Name: "borrow_apr", Doc: "annual fraction", Value: func(p *SeriesPoint) float64 { return p.BorrowAPR }},
 	{Name: "supply_apr", Doc: "annual fraction", Value: func(p *SeriesPoint) float64 { return p.SupplyAPR }},
@@ -139,4 +191,8 @@ var SeriesColumns = []Column[SeriesPoint]{
 	{Name: "paid_usd", Doc: "withdrawals paid in the step", Value: func(p *SeriesPoint) float64 { return p.PaidUSD }},
 	{Name: "new_deposits_usd", Doc: "deposits accepted in the step", Value: func(p *SeriesPoint) float64 { return p.NewDepositsUSD }},
 	{Name: "panic_per_day", Doc: "panic intensity, fraction of balance per day", Value: func(p *SeriesPoint) float64 { return p.PanicIntensity }},
+	{Name: "liquidated_usd", Doc: "debt repaid by liquidators in the step", Value: func(p *SeriesPoint) float64 { return p.LiquidatedUSD }},
+	{Name: "bad_debt_usd", Doc: "cumulative realized bad debt", Value: func(p *SeriesPoint) float64 { return p.BadDebtUSD }},
+	{Name: "cascade_rounds", Kind: Int, Doc: "cascade rounds with liquidations in the step", Value: func(p *SeriesPoint) float64 { return float64(p.Rounds) }},
+	{Name: "keeper_capacity_usd", Doc: "keeper capacity in the step", Value: func(p *SeriesPoint) float64 { return p.KeeperCapacity }},
 }

@@ -33,6 +33,7 @@ func (g GBM) Validate() error {
 // NewSampler returns a sampler for steps of dt years.
 func (g GBM) NewSampler(dt float64) PriceSampler {
 	return &gbmSampler{
+		initial:    g.Initial,
 		logInitial: math.Log(g.Initial),
 		drift:      (g.Drift - 0.5*g.Volatility*g.Volatility) * dt,
 		diffusion:  g.Volatility * math.Sqrt(dt),
@@ -40,11 +41,15 @@ func (g GBM) NewSampler(dt float64) PriceSampler {
 }
 
 type gbmSampler struct {
+	initial                      float64
 	logInitial, drift, diffusion float64
 	logPrice                     float64
 }
 
-func (s *gbmSampler) Reset(*Source) { s.logPrice = s.logInitial }
+func (s *gbmSampler) Reset(*Source) float64 {
+	s.logPrice = s.logInitial
+	return s.initial
+}
 
 func (s *gbmSampler) Next(src *Source) float64 {
 	s.logPrice += s.drift + s.diffusion*src.NormFloat64()

@@ -13,9 +13,9 @@ type PriceProcess interface {
 
 // PriceSampler generates one price path at a time.
 type PriceSampler interface {
-	// Reset starts a new path at the process's initial price. It may draw
-	// from src (for example an initial regime).
-	Reset(src *Source)
+	// Reset starts a new path and returns its initial price (USD, > 0). It
+	// may draw from src (for example an initial regime).
+	Reset(src *Source) float64
 	// Next advances one step and returns the price at its end (USD, > 0),
 	// drawing only from src.
 	Next(src *Source) float64

@@ -12,7 +12,7 @@ import (
 type Params struct {
 	// Deposits are the depositors' initial claims, USD in (0, 1e13].
 	Deposits float64
-	// Utilization is the initial borrows / (deposits − deficit), in [0, 1).
+	// Utilization is the initial borrows / (cash + borrows), in [0, 1).
 	Utilization float64
 	// Reserves are the protocol's initial reserves (treasury), USD in
 	// [0, Deposits].
@@ -54,8 +54,8 @@ func (p *Params) Validate() error {
 	}
 	if !(p.BorrowCap >= 0) || math.IsInf(p.BorrowCap, 0) {
 		errs = append(errs, fmt.Errorf("borrow_cap: must be finite and ≥ 0 USD (0 = none), got %v", p.BorrowCap))
-	} else if p.BorrowCap > 0 && p.BorrowCap < p.Deposits*p.Utilization {
-		errs = append(errs, fmt.Errorf("borrow_cap: %v is below the initial borrows %v", p.BorrowCap, p.Deposits*p.Utilization))
+	} else if b := p.Utilization * (p.Deposits + p.Reserves); p.BorrowCap > 0 && p.BorrowCap < b {
+		errs = append(errs, fmt.Errorf("borrow_cap: %v is below the initial borrows %v", p.BorrowCap, b))
 	}
 	return errors.Join(errs...)
 }
@@ -86,18 +86,22 @@ func NewPool(params *Params, maxRequests int) *Pool {
 
 // Reset restores the initial state of params.
 func (p *Pool) Reset() {
-	d := p.params.Deposits
-	p.Deposits = d
+	p.Deposits = p.params.Deposits
 	p.Reserves = p.params.Reserves
 	p.Deficit = 0
-	p.Borrows = p.params.Utilization * d
-	p.Cash = d + p.Reserves - p.Borrows
+	funds := p.Deposits + p.Reserves
+	p.Borrows = p.params.Utilization * funds
+	p.Cash = funds - p.Borrows
 	p.BorrowIndex = 1
 	p.queue.reset()
 }
 
-// Utilization is Borrows / (Cash + Borrows − Reserves).
-func (p *Pool) Utilization() float64 { return Utilization(p.Cash, p.Borrows, p.Reserves) }
+// Utilization is Borrows / (Cash + Borrows), in [0, 1]. As in Aave v3,
+// reserves are the treasury's supplied balance (minted as aTokens) and count
+// as liquidity, so they are not subtracted as in Compound v2's formula
+// ([Utilization] with reserves); this keeps utilization ≤ 1 when
+// withdrawals drain cash below the reserves.
+func (p *Pool) Utilization() float64 { return Utilization(p.Cash, p.Borrows, 0) }
 
 // BorrowRate is the current annual borrow rate.
 func (p *Pool) BorrowRate() float64 { return p.params.Rates.BorrowRate(p.Utilization()) }
@@ -215,6 +219,42 @@ func (p *Pool) PendingWait(step int) float64 {
 	return w
 }
 
+// WriteOff removes loss USD of borrows that will never be repaid (bad debt,
+// ≥ 0): reserves absorb it first and the rest becomes Deficit. It returns
+// the part absorbed by reserves.
+func (p *Pool) WriteOff(loss float64) (fromReserves float64) {
+	loss = min(max(loss, 0), p.Borrows)
+	p.Borrows -= loss
+	fromReserves = min(p.Reserves, loss)
+	p.Reserves -= fromReserves
+	p.Deficit += loss - fromReserves
+	return fromReserves
+}
+
+// Cover pays up to amount USD of new cash into the pool against its deficit
+// (a backstop payout) and returns the amount applied.
+func (p *Pool) Cover(amount float64) float64 {
+	amount = min(max(amount, 0), p.Deficit)
+	p.Cash += amount
+	p.Deficit -= amount
+	return amount
+}
+
+// Haircut socializes up to amount USD of the deficit by cutting every
+// depositor's claim pro rata, queued requests included, and returns the
+// fraction of the claims that was cut.
+func (p *Pool) Haircut(amount float64) (share float64) {
+	amount = min(max(amount, 0), p.Deficit, p.Deposits)
+	if amount == 0 {
+		return 0
+	}
+	share = amount / p.Deposits
+	p.Deposits -= amount
+	p.Deficit -= amount
+	p.queue.scale(1 - share)
+	return share
+}
+
 // Check verifies the accounting identity Cash + Borrows + Deficit ==
 // Deposits + Reserves to a relative tolerance of 1e-9 and that no balance is
 // negative or NaN.
@@ -261,6 +301,17 @@ func (q *withdrawalQueue) push(r request) bool {
 	q.n++
 	q.total += r.amount
 	return true
+}
+
+func (q *withdrawalQueue) scale(f float64) {
+	q.total = 0
+	for i, k := 0, q.head; i < q.n; i++ {
+		q.entries[k].amount *= f
+		q.total += q.entries[k].amount
+		if k++; k == len(q.entries) {
+			k = 0
+		}
+	}
 }
 
 func (q *withdrawalQueue) pop() {

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"strconv"
+	"strings"
+
+	"github.com/spiralrisk/spiral/experiments"
+)
+
+// errHelp is returned when the user asked for help; it is not a failure.
+var errHelp = errors.New("help requested")
+
+// inputError marks bad usage or bad input: exit status 2.
+type inputError struct{ err error }
+
+func (e inputError) Error() string { return e.err.Error() }
+func (e inputError) Unwrap() error { return e.err }
+
+func badInput(format string, args ...any) error { return inputError{fmt.Errorf(format, args...)} }
+
+// exitCode is 2 for bad usage or input, 1 for any other failure.
+func exitCode(err error) int {
+	var ie inputError
+	var se *experiments.Error
+	if errors.As(err, &ie) || errors.As(err, &se) {
+		return 2
+	}
+	return 1
+}
+
+const usage = `spiral stress-tests DeFi lending pools and stablecoins by Monte Carlo.
+
+Usage:
+  spiral run [scenario.yaml | preset] [flags]   run a scenario (default: the embedded baseline)
+  spiral validate scenario.yaml                 check a scenario and print it with every default filled in
+  spiral list                                   list the embedded experiments
+  spiral version                                print the version
+
+Run "spiral run -h" for the flags of run.
+Exit status: 0 success, 1 run failure, 2 bad usage or bad input.
+`
+
+// run is the whole program: it parses args, writes results to stdout and
+// diagnostics to stderr, and returns an error whose exitCode is the status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return badInput("no command given")
+	}
+	verb, rest := args[0], args[1:]
+	switch verb {
+	case "run":
+		return cmdRun(ctx, rest, stdout, stderr)
+	case "validate":
+		return cmdValidate(rest, stdout, stderr)
+	case "list":
+		return cmdList(rest, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "spiral", version())
+		return nil
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return errHelp
+	case "sweep", "report", "merge", "replay", "calibrate", "breakpoint":
+		return badInput("%q is not available in this version yet", verb)
+	default:
+		fmt.Fprint(stderr, usage)
+		return badInput("unknown command %q", verb)
+	}
+}
+
+// parse parses flags and positional arguments in any order (the standard
+// flag package stops at the first positional argument).
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, errHelp
+			}
+			return nil, inputError{err}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		if args[0] == "--" {
+			return append(positional, args[1:]...), nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+func newFlagSet(name string, stderr io.Writer, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: spiral %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func cmdValidate(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("validate", stderr, "validate scenario.yaml|preset")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return badInput("validate takes one scenario file or preset name, got %d arguments", len(pos))
+	}
+	sc, err := experiments.Load(pos[0])
+	if err != nil {
+		return err
+	}
+	if _, err := sc.Config(); err != nil {
+		return err
+	}
+	_, err = stdout.Write(sc.Resolved())
+	return err
+}
+
+func cmdList(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("list", stderr, "list")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return badInput("list takes no arguments")
+	}
+	for _, p := range experiments.List() {
+		line, _, _ := strings.Cut(strings.TrimSpace(p.Description), "\n")
+		fmt.Fprintf(stdout, "%-24s %s\n", p.Name, line)
+	}
+	return nil
+}
+
+// shardFlag is "i/n": this process runs shard i (0-based) of n.
+type shardFlag struct{ index, count int }
+
+func (s *shardFlag) String() string { return fmt.Sprintf("%d/%d", s.index, s.count) }
+
+func (s *shardFlag) Set(v string) error {
+	a, b, ok := strings.Cut(v, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return fmt.Errorf("want i/n with 0 ≤ i < n, got %q", v)
+	}
+	s.index, s.count = i, n
+	return nil
+}
+
+// pathRange splits paths evenly over count shards and returns shard
+// index's range.
+func pathRange(paths, index, count int) (first, n int) {
+	first = int(int64(paths) * int64(index) / int64(count))
+	last := int(int64(paths) * int64(index+1) / int64(count))
+	return first, last - first
+}
+
+// version is the module version of the build, or "devel".
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}

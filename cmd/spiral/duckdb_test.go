@@ -1,0 +1,177 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+)
+
+// duckdbReader returns the directory of the DuckDB check script, installing
+// @duckdb/node-api from npm (pinned by package-lock.json) when missing.
+func duckdbReader(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("node"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("node is not installed: CI needs it for the independent DuckDB reader")
+		}
+		t.Skip("node is not installed; the DuckDB reader test needs Node.js")
+	}
+	dir, err := filepath.Abs(filepath.Join("testdata", "duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@duckdb", "node-api")); err != nil {
+		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("npm ci in %s: %v\n%s", dir, err, out)
+		}
+	}
+	return dir
+}
+
+type duckResult struct {
+	Summary struct {
+		Rows               json.Number `json:"rows"`
+		Paths              json.Number `json:"paths"`
+		MinPath            json.Number `json:"min_path"`
+		MaxPath            json.Number `json:"max_path"`
+		Variants           json.Number `json:"variants"`
+		Seeds              json.Number `json:"seeds"`
+		Variant            string      `json:"variant"`
+		Seed               json.Number `json:"seed"`
+		MeanStuckShare     json.Number `json:"mean_stuck_share"`
+		P95StuckShare      json.Number `json:"p95_stuck_share"`
+		P99StuckShare      json.Number `json:"p99_stuck_share"`
+		MeanMaxUtilization json.Number `json:"mean_max_utilization"`
+		P50MaxUtilization  json.Number `json:"p50_max_utilization"`
+		SDMaxUtilization   json.Number `json:"sd_max_utilization"`
+		PathsWithUnmet     json.Number `json:"paths_with_unmet_withdrawals"`
+	}
+	Columns []struct {
+		Name string `json:"column_name"`
+		Type string `json:"column_type"`
+	}
+	Series struct {
+		Rows    json.Number `json:"rows"`
+		Paths   json.Number `json:"paths"`
+		MaxStep json.Number `json:"max_step"`
+	}
+	Metadata []struct{ Key, Value string }
+}
+
+func num(t *testing.T, n json.Number) float64 {
+	t.Helper()
+	v, err := strconv.ParseFloat(string(n), 64)
+	if err != nil {
+		t.Fatalf("not a number: %q", n)
+	}
+	return v
+}
+
+// An independent reader, DuckDB from npm, reads the Parquet written by
+// spiral run: one row per path, the expected columns and metadata, and the
+// same mean, sd and quantiles as aggregate.json.
+func TestDuckDBReadsTheOutput(t *testing.T) {
+	reader := duckdbReader(t)
+	out := filepath.Join(t.TempDir(), "o")
+	const paths = 300
+	if _, stderr, code := spiral(t, "run", "--out", out, "--paths", strconv.Itoa(paths), "--quiet", "--seed", "11"); code != 0 {
+		t.Fatalf("spiral run: exit %d: %s", code, stderr)
+	}
+	cmd := exec.Command("node", filepath.Join(reader, "check.mjs"), out)
+	cmd.Dir = reader
+	raw, err := cmd.Output()
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			t.Fatalf("node check.mjs: %v\n%s", err, ee.Stderr)
+		}
+		t.Fatal(err)
+	}
+	var got duckResult
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&got); err != nil {
+		t.Fatalf("%v in %s", err, raw)
+	}
+	s := got.Summary
+	if num(t, s.Rows) != paths || num(t, s.Paths) != paths || num(t, s.MinPath) != 0 || num(t, s.MaxPath) != paths-1 {
+		t.Fatalf("DuckDB sees %s rows, %s distinct paths in [%s, %s]; want %d, one per path", s.Rows, s.Paths, s.MinPath, s.MaxPath, paths)
+	}
+	if s.Variant != "base" || num(t, s.Variants) != 1 || num(t, s.Seeds) != 1 || num(t, s.Seed) != 11 {
+		t.Fatalf("variant %q (%s), seed %s (%s distinct)", s.Variant, s.Variants, s.Seed, s.Seeds)
+	}
+	types := map[string]string{}
+	for _, c := range got.Columns {
+		types[c.Name] = c.Type
+	}
+	for name, want := range map[string]string{"variant": "VARCHAR", "path": "BIGINT", "seed": "UBIGINT",
+		"stuck_share": "DOUBLE", "first_unmet_withdrawal_hour": "DOUBLE", "liquidations": "BIGINT", "insolvent": "BOOLEAN"} {
+		if types[name] != want {
+			t.Errorf("column %s has DuckDB type %q, want %s", name, types[name], want)
+		}
+	}
+	if num(t, got.Series.Paths) != 200 || num(t, got.Series.MaxStep) != 720 || num(t, got.Series.Rows) != 200*720 {
+		t.Errorf("series: %+v; want the baseline's 200 traced paths × 720 steps", got.Series)
+	}
+	meta := map[string]string{}
+	for _, kv := range got.Metadata {
+		meta[kv.Key] = kv.Value
+	}
+	if meta["spiral.seed"] != "11" || meta["spiral.schema_version"] == "" || len(meta["spiral.scenario_sha256"]) != 64 || meta["spiral.scenario"] == "" {
+		t.Errorf("Parquet key-value metadata: %v", meta)
+	}
+
+	// DuckDB's statistics equal spiral's aggregate.json.
+	var agg struct {
+		Variants []struct {
+			Metrics []struct {
+				Metric    string
+				N         int
+				Nulls     int
+				Mean, SD  *float64
+				Quantiles []struct{ P, Value float64 }
+			}
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(out, "aggregate.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &agg); err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, m := range agg.Variants[0].Metrics {
+		close := func(what string, spiral float64, duck json.Number) {
+			d := num(t, duck)
+			if math.Abs(spiral-d) > 1e-9*max(1, math.Abs(d)) {
+				t.Errorf("%s %s: spiral %v, DuckDB %v", m.Metric, what, spiral, d)
+			}
+			checked++
+		}
+		switch m.Metric {
+		case "stuck_share":
+			close("mean", *m.Mean, s.MeanStuckShare)
+			close("p95", m.Quantiles[1].Value, s.P95StuckShare)
+			close("p99", m.Quantiles[2].Value, s.P99StuckShare)
+		case "max_utilization":
+			close("mean", *m.Mean, s.MeanMaxUtilization)
+			close("sd", *m.SD, s.SDMaxUtilization)
+			close("p50", m.Quantiles[0].Value, s.P50MaxUtilization)
+		case "first_unmet_withdrawal_hour":
+			if float64(m.N) != num(t, s.PathsWithUnmet) || m.N+m.Nulls != paths {
+				t.Errorf("first_unmet_withdrawal_hour: spiral n %d nulls %d, DuckDB non-null %s", m.N, m.Nulls, s.PathsWithUnmet)
+			}
+			checked++
+		}
+	}
+	if checked != 7 {
+		t.Fatalf("compared %d statistics, want 7", checked)
+	}
+}

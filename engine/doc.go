@@ -1,0 +1,51 @@
+// Package engine simulates one path of a DeFi lending market and runs many
+// paths in parallel.
+//
+// # One path
+//
+// A path runs Config.Steps() steps of length Config.Step. Within a step the
+// phases run in this fixed order (DESIGN §4; phases not yet modelled are
+// listed so that their place is fixed):
+//
+//  1. Exogenous shocks: the collateral price process draws the next price
+//     from the path's price stream.
+//  2. Market price = exogenous price × DEX impact (liquidation model; today
+//     the impact is 1).
+//  3. Oracle update (liquidation model; today the oracle shows the market
+//     price).
+//  4. Interest accrual: borrows and the borrow index grow by r_b·dt at the
+//     borrow rate of the state left by the previous step; the reserve factor's
+//     share goes to reserves, the rest to depositors (lending.Pool.Accrue).
+//  5. Borrower response: above Borrowers.ToleranceAPR borrowers repay
+//     min(MaxRepayPerDay, RepayElasticity·(r − tol)/tol)·Δdays of the borrows;
+//     below CheapAPR they borrow min(MaxBorrowPerDay,
+//     BorrowElasticity·(cheap − r)/cheap)·Δdays more, from cash not owed to
+//     queued withdrawals and within the borrow cap.
+//  6. Liquidations (liquidation model).
+//  7. Depositors: the withdrawal behaviour turns the signals measured at the
+//     end of the previous step (utilization, drawdown, unmet queue / deposits)
+//     into a fraction of the not-yet-queued balance, which joins the queue;
+//     new deposits arrive per [Inflow], within the supply cap.
+//  8. Settlement: queued withdrawals are paid first come, first served, from
+//     cash only; what cannot be paid waits.
+//  9. Policy (circuit breakers; later).
+//  10. Record: the accounting identity and signs are checked
+//     (lending.Pool.Check; a violation stops the run with a *PathError that
+//     names seed, path and step), metrics are updated and traced paths
+//     append a [SeriesPoint].
+//
+// # Determinism
+//
+// Each path draws from its own streams keyed by (Config.Seed, path, stream
+// id) (package stochastic), so a path's result depends on nothing but the
+// configuration and its index: not on the number of workers, the chunk size,
+// the shard split or which worker ran it. Nothing in the model reads the
+// clock, global random state or map order.
+//
+// # Running many paths
+//
+// [Run] gives chunks of consecutive paths to a bounded set of worker
+// goroutines (errgroup), writes each chunk's results into a preallocated
+// slot and hands finished chunks to a [Sink] strictly in path order. A worker
+// allocates its samplers and pool once; simulating a path allocates nothing.
+package engine

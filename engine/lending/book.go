@@ -1,0 +1,477 @@
+package lending
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Position is one borrower's position in a market with a single collateral
+// asset and a single debt asset (the pool's asset, taken at $1).
+type Position struct {
+	// ID identifies the position; unique within a book. Ties in every
+	// ordering break by ID, ascending.
+	ID int
+	// Collateral is the collateral held, collateral units ≥ 0.
+	Collateral float64
+	// ScaledDebt is the debt divided by the borrow index, USD per index
+	// unit ≥ 0: the debt is ScaledDebt × index, so interest accrual does
+	// not change the order of positions.
+	ScaledDebt float64
+}
+
+// Debt is the position's debt in USD at borrow index index.
+func (p Position) Debt(index float64) float64 { return p.ScaledDebt * index }
+
+// Health is the position's [HealthFactor] Collateral·price·lt / debt at
+// collateral price price (USD) and borrow index index; +Inf without debt.
+func (p Position) Health(price, index, lt float64) float64 {
+	return HealthFactor(p.Collateral*price, lt, p.ScaledDebt*index)
+}
+
+// LiquidationPrice is the collateral price (USD) below which the position
+// is liquidatable: debt / (Collateral·lt). It is 0 without debt and +Inf
+// without collateral.
+func (p Position) LiquidationPrice(index, lt float64) float64 {
+	d := p.ScaledDebt * index
+	if d == 0 {
+		return 0
+	}
+	return d / (p.Collateral * lt)
+}
+
+// After is the position after liquidation l at borrow index index: l.Seized
+// collateral units fewer and l.Repaid USD less debt. Both stay ≥ 0.
+func (p Position) After(l Liquidation, index float64) Position {
+	p.Collateral = max(0, p.Collateral-l.Seized)
+	p.ScaledDebt = max(0, p.ScaledDebt-l.Repaid/index)
+	return p
+}
+
+// Ratio is ScaledDebt/Collateral, the key that orders positions by
+// liquidation price for every borrow index: 0 without debt, +Inf with debt
+// but no collateral.
+func (p Position) Ratio() float64 {
+	if p.ScaledDebt == 0 {
+		return 0
+	}
+	return p.ScaledDebt / p.Collateral // +Inf when Collateral == 0
+}
+
+// riskier reports whether a (key ra) comes before b (key rb) in the book's
+// order: higher ratio first (lower health factor), ties by ID ascending.
+func riskier(ra float64, a int, rb float64, b int) bool {
+	return ra > rb || ra == rb && a < b
+}
+
+// Book is the initial position book of a market, shared read-only by all
+// paths of a run: the positions sorted from the most to the least at risk
+// (ratio ScaledDebt/Collateral descending, ties by ID ascending), the market's
+// liquidation threshold and totals. A path reads it through a [BookState].
+type Book struct {
+	positions []Position
+	ratio     []float64 // ratio[i] = positions[i].Ratio()
+	// prefix sums over the sorted positions: cumDebt[i] is the scaled debt of
+	// positions[:i], cumCollateral[i] their collateral.
+	cumDebt, cumCollateral []float64
+	lt                     float64
+}
+
+// NewBook copies positions into a book for a market with liquidation
+// threshold lt in (0, 1). It reports every invalid position (IDs must be
+// unique; Collateral and ScaledDebt finite and ≥ 0) and requires at least one
+// position and finite totals. Errors read "positions.<i>.<field>: message" with i the index in
+// the argument.
+func NewBook(positions []Position, lt float64) (*Book, error) {
+	var errs []error
+	if err := openRange("liquidation_threshold", lt, 0, 1); err != nil {
+		errs = append(errs, err)
+	}
+	if len(positions) == 0 {
+		errs = append(errs, errors.New("positions: at least one position is required"))
+	}
+	first := make(map[int]int, len(positions)) // id → index; lookups only
+	for i, p := range positions {
+		if j, dup := first[p.ID]; dup {
+			errs = append(errs, fmt.Errorf("positions.%d.id: duplicate id %d (also positions.%d)", i, p.ID, j))
+		} else {
+			first[p.ID] = i
+		}
+		if !finiteNonNegative(p.Collateral) {
+			errs = append(errs, fmt.Errorf("positions.%d.collateral: must be finite and ≥ 0 units, got %v", i, p.Collateral))
+		}
+		if !finiteNonNegative(p.ScaledDebt) {
+			errs = append(errs, fmt.Errorf("positions.%d.scaled_debt: must be finite and ≥ 0 USD, got %v", i, p.ScaledDebt))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	b := &Book{positions: slices.Clone(positions), lt: lt}
+	slices.SortFunc(b.positions, func(x, y Position) int {
+		if c := cmp.Compare(y.Ratio(), x.Ratio()); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.ID, y.ID)
+	})
+	n := len(b.positions)
+	b.ratio = make([]float64, n)
+	b.cumDebt = make([]float64, n+1)
+	b.cumCollateral = make([]float64, n+1)
+	for i, p := range b.positions {
+		b.ratio[i] = p.Ratio()
+		b.cumDebt[i+1] = b.cumDebt[i] + p.ScaledDebt
+		b.cumCollateral[i+1] = b.cumCollateral[i] + p.Collateral
+	}
+	if math.IsInf(b.TotalScaledDebt(), 0) || math.IsInf(b.TotalCollateral(), 0) {
+		return nil, errors.New("positions: the total debt or collateral overflows float64")
+	}
+	return b, nil
+}
+
+func finiteNonNegative(v float64) bool { return v >= 0 && !math.IsInf(v, 1) }
+
+// Len is the number of positions.
+func (b *Book) Len() int { return len(b.positions) }
+
+// At is the i-th position in risk order (0 is the lowest health factor),
+// 0 ≤ i < Len.
+func (b *Book) At(i int) Position { return b.positions[i] }
+
+// LiquidationThreshold is the market's liquidation threshold, in (0, 1).
+func (b *Book) LiquidationThreshold() float64 { return b.lt }
+
+// TotalScaledDebt is the sum of the positions' scaled debts, USD per index
+// unit (USD at index 1).
+func (b *Book) TotalScaledDebt() float64 { return b.cumDebt[len(b.positions)] }
+
+// TotalCollateral is the sum of the positions' collateral, units.
+func (b *Book) TotalCollateral() float64 { return b.cumCollateral[len(b.positions)] }
+
+// DustScaledDebt is the scaled debt (USD per index unit) at or below which
+// [BookState.Put] closes a position: a millionth of a cent.
+const DustScaledDebt = 1e-8
+
+// entry is a position in a BookState's overlay heap with its ordering key.
+type entry struct {
+	ratio float64
+	pos   Position
+}
+
+// BookState is one path's view of a [Book]. Positions the path has not
+// touched are read from the shared book through a cursor (they are always a
+// suffix of the book's risk order, because the path only ever takes the most
+// at-risk position); positions it changed live in an overlay max-heap keyed
+// like the book. Create one per worker with [NewBookState] and call
+// [BookState.Reset] for every path; after NewBookState no method allocates.
+//
+// Liquidation rounds: [BookState.Next] takes the most at-risk liquidatable
+// position; the caller then either [BookState.Put]s its new state (it is a
+// candidate again at once, as a keeper may liquidate it again in the same
+// block) or [BookState.Skip]s it (its state, changed or not, is set aside
+// until [BookState.EndRound]). Exactly one position can be taken at a time.
+type BookState struct {
+	book *Book
+	// cursor: book.positions[cursor:] are untouched and open.
+	cursor int
+	heap   []entry // overlay max-heap, capacity len(book.positions)
+	// skipped holds positions set aside until EndRound, capacity len(positions).
+	skipped []entry
+	taken   entry
+	isTaken bool
+
+	open                           int
+	scaledDebt, collateral         float64 // totals of open positions
+	initScaledDebt, initCollateral float64
+}
+
+// NewBookState returns a state for paths over b, reset to b's initial book.
+func NewBookState(b *Book) *BookState {
+	n := len(b.positions)
+	s := &BookState{
+		book:           b,
+		heap:           make([]entry, 0, n),
+		skipped:        make([]entry, 0, n),
+		initScaledDebt: b.TotalScaledDebt(),
+		initCollateral: b.TotalCollateral(),
+	}
+	s.Reset()
+	return s
+}
+
+// Book is the shared initial book.
+func (s *BookState) Book() *Book { return s.book }
+
+// Reset returns the state to the initial book in O(1).
+func (s *BookState) Reset() {
+	s.cursor = 0
+	s.heap = s.heap[:0]
+	s.skipped = s.skipped[:0]
+	s.isTaken = false
+	s.open = len(s.book.positions)
+	s.scaledDebt, s.collateral = s.initScaledDebt, s.initCollateral
+}
+
+// Open is the number of open positions (not closed by [BookState.Put] or
+// [BookState.Skip]).
+func (s *BookState) Open() int { return s.open }
+
+// Totals are the total debt (USD, at borrow index index) and the total
+// collateral (units) of the open positions. They are maintained
+// incrementally, so they may differ from a fresh sum by rounding.
+func (s *BookState) Totals(index float64) (debtUSD, collateral float64) {
+	if s.open == 0 {
+		return 0, 0
+	}
+	return max(0, s.scaledDebt) * index, max(0, s.collateral)
+}
+
+// Next takes the most at-risk open position if it is liquidatable at oracle
+// price price (USD per collateral unit) and borrow index index, i.e. its
+// health factor is below 1 (Collateral·price·LT < debt; HF = 1 is not
+// liquidatable), and it is not set aside in this round. It returns false
+// when no candidate is liquidatable. It costs O(1) when nothing is
+// liquidatable and O(log N) otherwise. The taken position must be given
+// back with [BookState.Put] or [BookState.Skip] before the next call.
+func (s *BookState) Next(price, index float64) (Position, bool) {
+	if s.isTaken {
+		panic(fmt.Sprintf("lending: BookState.Next: position %d is still taken; Put or Skip it first", s.taken.pos.ID))
+	}
+	// A position is liquidatable iff ScaledDebt·index > Collateral·price·LT,
+	// i.e. iff its ratio exceeds price·LT/index.
+	threshold := price * s.book.lt / index
+	fromBook := s.cursor < len(s.book.positions)
+	if len(s.heap) > 0 {
+		top := s.heap[0]
+		if !fromBook || riskier(top.ratio, top.pos.ID, s.book.ratio[s.cursor], s.book.positions[s.cursor].ID) {
+			if !(top.ratio > threshold) {
+				return Position{}, false
+			}
+			s.popTop()
+			s.taken, s.isTaken = top, true
+			return top.pos, true
+		}
+	}
+	if !fromBook || !(s.book.ratio[s.cursor] > threshold) {
+		return Position{}, false
+	}
+	s.taken = entry{ratio: s.book.ratio[s.cursor], pos: s.book.positions[s.cursor]}
+	s.isTaken = true
+	s.cursor++
+	return s.taken.pos, true
+}
+
+// Put gives back the taken position with its new state p (same ID). It is a
+// candidate for [BookState.Next] again at once, unless it is closed: when its
+// Collateral is 0 or its ScaledDebt is at most [DustScaledDebt], it leaves the
+// book (any remaining debt is for the caller to account as bad debt or dust).
+// A Put that changes nothing sets the position aside like [BookState.Skip],
+// so a loop of Next and Put always ends. It reports whether the position
+// was closed.
+func (s *BookState) Put(p Position) (closed bool) {
+	if s.settle(p) {
+		return true
+	}
+	if p == s.taken.pos {
+		s.skipped = append(s.skipped, entry{ratio: p.Ratio(), pos: p})
+		return false
+	}
+	s.push(entry{ratio: p.Ratio(), pos: p})
+	return false
+}
+
+// Skip gives back the taken position with state p (same ID; usually
+// unchanged, e.g. when liquidating it is unprofitable or no keeper capacity
+// is left) and sets it aside for the rest of the round: [BookState.Next]
+// does not return it again before [BookState.EndRound]. A closed state is
+// closed as in [BookState.Put]; Skip reports whether it was.
+func (s *BookState) Skip(p Position) (closed bool) {
+	if s.settle(p) {
+		return true
+	}
+	s.skipped = append(s.skipped, entry{ratio: p.Ratio(), pos: p})
+	return false
+}
+
+// EndRound makes the positions set aside in this round candidates again.
+func (s *BookState) EndRound() {
+	if s.isTaken {
+		panic(fmt.Sprintf("lending: BookState.EndRound: position %d is still taken; Put or Skip it first", s.taken.pos.ID))
+	}
+	for _, e := range s.skipped {
+		s.push(e)
+	}
+	s.skipped = s.skipped[:0]
+}
+
+// settle checks that p is the taken position, updates the totals and
+// reports whether p is closed.
+func (s *BookState) settle(p Position) (closed bool) {
+	if !s.isTaken || p.ID != s.taken.pos.ID {
+		panic(fmt.Sprintf("lending: BookState: position %d given back but not taken", p.ID))
+	}
+	if math.IsNaN(p.Collateral) || math.IsNaN(p.ScaledDebt) || p.Collateral < 0 || p.ScaledDebt < 0 ||
+		math.IsInf(p.Collateral, 0) || math.IsInf(p.ScaledDebt, 0) {
+		panic(fmt.Sprintf("lending: BookState: position %d given back with invalid state %+v", p.ID, p))
+	}
+	s.isTaken = false
+	old := s.taken.pos
+	if p.Collateral == 0 || p.ScaledDebt <= DustScaledDebt {
+		s.scaledDebt -= old.ScaledDebt
+		s.collateral -= old.Collateral
+		s.open--
+		return true
+	}
+	s.scaledDebt += p.ScaledDebt - old.ScaledDebt
+	s.collateral += p.Collateral - old.Collateral
+	return false
+}
+
+// Toxic is the number of open positions in the toxic zone at oracle price
+// price and borrow index index: loan-to-value debt/(Collateral·price) above
+// 1/(1+bonus), where liquidating them at bonus bonus (0.05 = 5 %) makes them
+// worse (DESIGN §7). O(log N + k) for k toxic positions in the overlay.
+func (s *BookState) Toxic(price, index, bonus float64) int {
+	return s.countAbove(price / (index * (1 + bonus)))
+}
+
+// Liquidatable is the number of open positions with a health factor below 1
+// at oracle price price and borrow index index, in O(log N + k).
+func (s *BookState) Liquidatable(price, index float64) int {
+	return s.countAbove(price * s.book.lt / index)
+}
+
+// Underwater is the number of open positions whose debt exceeds the value of
+// their collateral at price price and borrow index index, and the total
+// excess debt − Collateral·price (USD), in O(log N + k).
+func (s *BookState) Underwater(price, index float64) (count int, shortfallUSD float64) {
+	threshold := price / index
+	lo, hi := s.cursor, s.untouchedAbove(threshold)
+	count = hi - lo
+	b := s.book
+	shortfallUSD = max(0, (b.cumDebt[hi]-b.cumDebt[lo])*index-(b.cumCollateral[hi]-b.cumCollateral[lo])*price)
+	c, sh := s.heapShortfall(0, threshold, price, index)
+	count += c
+	shortfallUSD += sh
+	for _, e := range s.skipped {
+		if e.ratio > threshold {
+			count++
+			shortfallUSD += e.pos.ScaledDebt*index - e.pos.Collateral*price
+		}
+	}
+	if s.isTaken && s.taken.ratio > threshold {
+		count++
+		shortfallUSD += s.taken.pos.ScaledDebt*index - s.taken.pos.Collateral*price
+	}
+	return count, shortfallUSD
+}
+
+// Each calls f for every open position, including a taken one: the untouched
+// positions in risk order, then the overlay and the set-aside positions in
+// an order that depends only on the path's history. O(N).
+func (s *BookState) Each(f func(Position)) {
+	for _, p := range s.book.positions[s.cursor:] {
+		f(p)
+	}
+	for _, e := range s.heap {
+		f(e.pos)
+	}
+	for _, e := range s.skipped {
+		f(e.pos)
+	}
+	if s.isTaken {
+		f(s.taken.pos)
+	}
+}
+
+// countAbove counts the open positions whose ratio exceeds threshold.
+func (s *BookState) countAbove(threshold float64) int {
+	n := s.untouchedAbove(threshold) - s.cursor + s.heapCount(0, threshold)
+	for _, e := range s.skipped {
+		if e.ratio > threshold {
+			n++
+		}
+	}
+	if s.isTaken && s.taken.ratio > threshold {
+		n++
+	}
+	return n
+}
+
+// untouchedAbove is the end of the run of untouched positions, starting at
+// the cursor, whose ratio exceeds threshold (binary search).
+func (s *BookState) untouchedAbove(threshold float64) int {
+	r := s.book.ratio
+	lo, hi := s.cursor, len(r)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if r[m] > threshold {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+// heapCount counts the heap nodes under i whose ratio exceeds threshold;
+// a node's children never have a larger ratio, so it prunes at the first
+// node that does not. The recursion is as deep as the heap (log N).
+func (s *BookState) heapCount(i int, threshold float64) int {
+	if i >= len(s.heap) || !(s.heap[i].ratio > threshold) {
+		return 0
+	}
+	return 1 + s.heapCount(2*i+1, threshold) + s.heapCount(2*i+2, threshold)
+}
+
+func (s *BookState) heapShortfall(i int, threshold, price, index float64) (int, float64) {
+	if i >= len(s.heap) || !(s.heap[i].ratio > threshold) {
+		return 0, 0
+	}
+	p := s.heap[i].pos
+	c1, s1 := s.heapShortfall(2*i+1, threshold, price, index)
+	c2, s2 := s.heapShortfall(2*i+2, threshold, price, index)
+	return 1 + c1 + c2, p.ScaledDebt*index - p.Collateral*price + s1 + s2
+}
+
+// push adds e to the overlay heap.
+func (s *BookState) push(e entry) {
+	h := append(s.heap, e)
+	i := len(h) - 1
+	for i > 0 {
+		parent := (i - 1) / 2
+		if !riskier(h[i].ratio, h[i].pos.ID, h[parent].ratio, h[parent].pos.ID) {
+			break
+		}
+		h[i], h[parent] = h[parent], h[i]
+		i = parent
+	}
+	s.heap = h
+}
+
+// popTop removes the heap's first element.
+func (s *BookState) popTop() {
+	h := s.heap
+	last := len(h) - 1
+	h[0] = h[last]
+	h = h[:last]
+	i := 0
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			break
+		}
+		best := l
+		if r := l + 1; r < len(h) && riskier(h[r].ratio, h[r].pos.ID, h[l].ratio, h[l].pos.ID) {
+			best = r
+		}
+		if !riskier(h[best].ratio, h[best].pos.ID, h[i].ratio, h[i].pos.ID) {
+			break
+		}
+		h[i], h[best] = h[best], h[i]
+		i = best
+	}
+	s.heap = h
+}

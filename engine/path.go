@@ -1,0 +1,376 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/spiralrisk/spiral/engine/lending"
+	"github.com/spiralrisk/spiral/stochastic"
+)
+
+// PathError is a failure inside one path. Seed, Path and Step are enough to
+// replay it.
+type PathError struct {
+	Seed uint64
+	Path int
+	Step int
+	Err  error
+}
+
+func (e *PathError) Error() string {
+	return fmt.Sprintf("seed %d path %d step %d: %v", e.Seed, e.Path, e.Step, e.Err)
+}
+
+func (e *PathError) Unwrap() error { return e.Err }
+
+// pathRunner simulates paths one at a time. Each worker owns one; it
+// allocates everything it needs when created and nothing per path.
+type pathRunner struct {
+	cfg               *Config
+	steps             int
+	dt, days, hours   float64
+	price             stochastic.PriceSampler
+	withdrawals       stochastic.WithdrawalSampler
+	priceSrc, drawSrc *stochastic.Source
+	depositSrc        *stochastic.Source
+	pool              *lending.Pool
+	inflowNoiseShift  float64
+
+	// Liquidation model; nil without one.
+	market   *market
+	book     *lending.BookState
+	dayLoss  ringSum   // realized bad debt over the last 24 h
+	payouts  []float64 // backstop payouts due, by step modulo len
+	backstop float64   // backstop capacity left, USD
+}
+
+func newPathRunner(cfg *Config) *pathRunner {
+	dt := cfg.Dt()
+	steps := cfg.Steps()
+	r := &pathRunner{
+		cfg:              cfg,
+		steps:            steps,
+		dt:               dt,
+		days:             dt * stochastic.DaysPerYear,
+		hours:            cfg.Step.Hours(),
+		price:            cfg.Price.NewSampler(dt),
+		withdrawals:      cfg.Withdrawals.NewSampler(dt),
+		priceSrc:         stochastic.NewSource(cfg.Seed, stochastic.StreamPrice),
+		drawSrc:          stochastic.NewSource(cfg.Seed, stochastic.StreamWithdrawals),
+		depositSrc:       stochastic.NewSource(cfg.Seed, stochastic.StreamDeposits),
+		pool:             lending.NewPool(&cfg.Pool, steps+1),
+		inflowNoiseShift: -0.5 * cfg.Inflow.NoiseSigma * cfg.Inflow.NoiseSigma,
+	}
+	if l := cfg.Liquidation; l != nil {
+		r.market = newMarket(l, cfg)
+		r.book = lending.NewBookState(l.Book)
+		r.dayLoss = newRingSum(max(int(24*time.Hour/cfg.Step), 1))
+		r.payouts = make([]float64, int(l.Backstop.PayoutDelay/cfg.Step)+1)
+	}
+	return r
+}
+
+// seriesCap is the number of points a traced path records.
+func (c *Config) seriesCap() int {
+	steps := c.Steps()
+	return (steps + c.Trace.Every - 1) / c.Trace.Every
+}
+
+// run simulates one path into res. It records the series when the path is
+// traced, reusing res.Series' storage.
+func (r *pathRunner) run(path int, res *PathResult) error {
+	cfg := r.cfg
+	seed, p := cfg.Seed, uint64(path)
+	r.priceSrc.Seed(seed, p, stochastic.StreamPrice)
+	r.drawSrc.Seed(seed, p, stochastic.StreamWithdrawals)
+	r.depositSrc.Seed(seed, p, stochastic.StreamDeposits)
+	r.withdrawals.Reset(r.drawSrc)
+	pool := r.pool
+	pool.Reset()
+	exo := r.price.Reset(r.priceSrc)
+	m := r.market
+	if m != nil {
+		m.reset(exo)
+		r.book.Reset()
+		r.dayLoss.reset()
+		clear(r.payouts)
+		r.backstop = cfg.Liquidation.Backstop.CapacityUSD
+	}
+
+	traced := cfg.Traced(path)
+	res.Series = res.Series[:0]
+	s := &res.Summary
+	*s = Summary{Path: path, Seed: seed, FirstUnmetHour: math.NaN(), InsolventHour: math.NaN()}
+
+	price := exo
+	peak, minPrice := price, price
+	var sig stochastic.Signals
+	var sumU, waitSteps float64
+	s.MaxUtilization = pool.Utilization()
+	b := &cfg.Borrowers
+	in := &cfg.Inflow
+
+	for step := 1; step <= r.steps; step++ {
+		// 1. Exogenous price. 2–3. Market price with DEX impact; oracle.
+		exo = r.price.Next(r.priceSrc)
+		oracle := exo
+		if m != nil {
+			m.step(exo)
+		}
+
+		// 4. Interest accrual at the rate set by the previous step's state.
+		s.InterestUSD += pool.Accrue(r.dt)
+
+		// 5. Rate-sensitive borrowers respond to the borrow rate. Positions
+		// in the book are only ever repaid by liquidation.
+		rate := pool.BorrowRate()
+		if rate > b.ToleranceAPR {
+			elastic := pool.Borrows
+			if m != nil {
+				debt, _ := r.book.Totals(pool.BorrowIndex)
+				elastic = max(0, elastic-debt)
+			}
+			share := min(b.MaxRepayPerDay, b.RepayElasticity*(rate-b.ToleranceAPR)/b.ToleranceAPR) * r.days
+			s.RepaidUSD += pool.Repay(elastic * share)
+		} else if rate < b.CheapAPR {
+			share := min(b.MaxBorrowPerDay, b.BorrowElasticity*(b.CheapAPR-rate)/b.CheapAPR) * r.days
+			s.NewBorrowsUSD += pool.Borrow(pool.Borrows * share)
+		}
+
+		// 6. Liquidations, in cascade rounds.
+		var liquidated, capacity float64
+		var rounds int
+		if m != nil {
+			liquidated, capacity, rounds = r.liquidate(step, s)
+			price, oracle = m.price, m.oracle
+			s.MaxImpact = max(s.MaxImpact, 1-m.price/m.exo)
+		} else {
+			price = exo
+		}
+		peak = max(peak, price)
+		minPrice = min(minPrice, price)
+		drawdown := 1 - price/peak
+
+		// 7. Depositors: withdrawal requests from the signals at the end of
+		// the previous step, then new deposits.
+		f := r.withdrawals.Next(r.drawSrc, sig)
+		requested := f * pool.Unqueued()
+		pool.Request(requested, step)
+		s.RequestedUSD += requested
+		panicLevel := r.withdrawals.Intensity()
+		inflow := in.Baseline
+		if sr := pool.SupplyRate(); sr > in.ReferenceAPR {
+			inflow += in.Attraction * (sr - in.ReferenceAPR) / in.ReferenceAPR
+		}
+		inflow *= math.Exp(-in.PanicDamping * panicLevel)
+		if in.NoiseSigma > 0 {
+			inflow *= math.Exp(in.NoiseSigma*r.depositSrc.NormFloat64() + r.inflowNoiseShift)
+		}
+		deposited := pool.Deposit(inflow * r.days * cfg.Pool.Deposits)
+		s.NewDepositsUSD += deposited
+
+		// 8. Settlement: backstop payouts due now, then the withdrawal queue
+		// first come, first served.
+		if m != nil {
+			k := step % len(r.payouts)
+			pool.Cover(r.payouts[k])
+			r.payouts[k] = 0
+		}
+		paid, wait := pool.Settle(step)
+		s.PaidUSD += paid
+		waitSteps += wait
+
+		// 10. Record.
+		if err := pool.Check(); err != nil {
+			return &PathError{Seed: seed, Path: path, Step: step, Err: err}
+		}
+		u := pool.Utilization()
+		rate = pool.BorrowRate()
+		supply := pool.SupplyRate()
+		queue := pool.Queued()
+		sumU += u
+		s.MaxUtilization = max(s.MaxUtilization, u)
+		if u >= 0.999 {
+			s.HoursUtilization += r.hours
+		}
+		s.PeakBorrowAPR = max(s.PeakBorrowAPR, rate)
+		s.PeakSupplyAPR = max(s.PeakSupplyAPR, supply)
+		s.PeakPanic = max(s.PeakPanic, panicLevel)
+		s.MaxDrawdown = max(s.MaxDrawdown, drawdown)
+		if queue > 0 {
+			s.MaxQueueUSD = max(s.MaxQueueUSD, queue)
+			s.HoursQueueNonZero += r.hours
+			if math.IsNaN(s.FirstUnmetHour) {
+				s.FirstUnmetHour = float64(step) * r.hours
+			}
+		}
+		if traced && (step%cfg.Trace.Every == 0 || step == r.steps) {
+			res.Series = append(res.Series, SeriesPoint{
+				Step: step, Hour: float64(step) * r.hours, Price: exo, MarketPrice: price, OraclePrice: oracle,
+				Drawdown: drawdown, Utilization: u, BorrowAPR: rate, SupplyAPR: supply,
+				CashUSD: pool.Cash, BorrowsUSD: pool.Borrows, DepositsUSD: pool.Deposits, ReservesUSD: pool.Reserves,
+				QueueUSD: queue, RequestedUSD: requested, PaidUSD: paid, NewDepositsUSD: deposited,
+				PanicIntensity: panicLevel, LiquidatedUSD: liquidated, BadDebtUSD: s.RealizedBadDebtUSD,
+				Rounds: rounds, KeeperCapacity: capacity,
+			})
+		}
+		sig = stochastic.Signals{
+			Utilization: u,
+			Drawdown:    drawdown,
+			UnmetQueue:  queue / max(pool.Deposits, 1e-300),
+			BadDebt:     s.RealizedBadDebtUSD / cfg.Pool.Deposits,
+		}
+	}
+
+	s.MinPrice, s.FinalPrice = minPrice, price
+	s.MeanUtilization = sumU / float64(r.steps)
+	s.FinalBorrowAPR = pool.BorrowRate()
+	s.FinalDepositsUSD, s.FinalBorrowsUSD, s.FinalReservesUSD = pool.Deposits, pool.Borrows, pool.Reserves
+	s.FinalQueueUSD = pool.Queued()
+	s.StuckShare = s.FinalQueueUSD / cfg.Pool.Deposits
+	if s.RequestedUSD > 0 {
+		waitSteps += pool.PendingWait(r.steps)
+		s.MeanWaitHours = waitSteps / s.RequestedUSD * r.hours
+	}
+	if m != nil {
+		// Open positions are valued at what liquidating them at the final
+		// oracle price would recover, the same rule that sets realized bad
+		// debt, so bad debt does not depend on whether a keeper got to a
+		// position before the horizon.
+		_, s.UnrealizedBadDebtUSD = r.book.Underwater(m.oracle/(1+cfg.Liquidation.Rules.Bonus), pool.BorrowIndex)
+		s.BadDebtUSD = s.RealizedBadDebtUSD + s.UnrealizedBadDebtUSD
+		s.DeficitUSD = pool.Deficit
+	}
+	return nil
+}
+
+// liquidate runs phase 6: rounds in which keepers liquidate positions that
+// are liquidatable at the oracle price, most at risk first. A keeper repays
+// the amount that maximizes its proceeds − repaid on the DEX curve (so thin
+// liquidity means smaller liquidations, not none), within the close factor
+// and the step's remaining capacity, and acts only if proceeds − repaid − gas
+// covers its minimum profit. A position may be liquidated again in the same
+// round; one that does not pay is set aside for the rest of the step. The
+// sales move the market price; when the oracle follows, the next round finds
+// new positions. It returns the debt repaid, the step's keeper capacity and
+// the number of rounds with liquidations.
+func (r *pathRunner) liquidate(step int, s *Summary) (repaid, capacity float64, rounds int) {
+	l := r.cfg.Liquidation
+	m, book, pool := r.market, r.book, r.pool
+	index := pool.BorrowIndex
+	g := m.gasMultiplier()
+	capacity = l.Keepers.CapacityUSD * r.hours / math.Pow(g, l.Keepers.CapacityGasElasticity)
+	left := capacity
+	gas := l.Keepers.GasUSD * g
+	// Collateral units the keeper receives per USD repaid, after the
+	// protocol's share of the bonus.
+	perUSD := (1 + l.Rules.Bonus*(1-l.Rules.ProtocolFee)) / m.oracle
+	var loss float64
+	for rounds < l.Keepers.MaxRounds && left > 0 {
+		acted := false
+		for left > 0 {
+			p, ok := book.Next(m.oracle, index)
+			if !ok {
+				break
+			}
+			liq := l.Rules.PlanMaxRepay(p.Debt(index), p.Collateral, m.oracle, min(left, m.bestRepay(perUSD)))
+			if (liq.Repaid <= 0 && !liq.Exhausted) || m.quote(liq.ToLiquidator)-liq.Repaid-gas < l.Keepers.MinProfitUSD {
+				book.Skip(p)
+				s.SkippedUnprofitable++
+				continue
+			}
+			m.sell(liq.ToLiquidator)
+			pool.Repay(liq.Repaid)
+			left -= liq.Repaid
+			repaid += liq.Repaid
+			s.Liquidations++
+			s.ProtocolFeeUSD += liq.ProtocolFee * m.oracle
+			q := p.After(liq, index)
+			if liq.Exhausted {
+				loss += q.Debt(index)
+				q.ScaledDebt = 0
+			}
+			book.Put(q)
+			acted = true
+		}
+		if !acted {
+			break
+		}
+		rounds++
+		if !m.updateOracle() {
+			break
+		}
+		perUSD = (1 + l.Rules.Bonus*(1-l.Rules.ProtocolFee)) / m.oracle
+	}
+	if left <= 0 {
+		s.SkippedCapacity += book.Liquidatable(m.oracle, index)
+	}
+	book.EndRound()
+	s.LiquidatedDebtUSD += repaid
+	s.MaxCascadeRounds = max(s.MaxCascadeRounds, rounds)
+	s.MaxToxicPositions = max(s.MaxToxicPositions, book.Toxic(m.oracle, index, l.Rules.Bonus))
+	r.absorb(loss, step, s)
+	return repaid, capacity, rounds
+}
+
+// absorb runs the bad-debt waterfall for loss USD realized at step:
+// reserves, then the backstop (paid after its delay), then a haircut on
+// depositors or a deficit.
+func (r *pathRunner) absorb(loss float64, step int, s *Summary) {
+	r.dayLoss.push(loss)
+	s.WorstDayBadDebtUSD = max(s.WorstDayBadDebtUSD, r.dayLoss.sum)
+	if loss <= 0 {
+		return
+	}
+	s.RealizedBadDebtUSD += loss
+	fromReserves := r.pool.WriteOff(loss)
+	s.ReservesUsedUSD += fromReserves
+	rest := loss - fromReserves
+	cover := min(rest, r.backstop)
+	if cover > 0 {
+		r.backstop -= cover
+		s.BackstopUsedUSD += cover
+		k := (step + len(r.payouts) - 1) % len(r.payouts)
+		if len(r.payouts) == 1 {
+			r.pool.Cover(cover) // no delay: paid at once
+		} else {
+			r.payouts[k] += cover
+		}
+	}
+	if uncovered := rest - cover; uncovered > 0 {
+		if !s.Insolvent {
+			s.Insolvent = true
+			s.InsolventHour = float64(step) * r.hours
+		}
+		if r.cfg.Liquidation.Backstop.Socialize {
+			share := r.pool.Haircut(uncovered)
+			s.HaircutShare = 1 - (1-s.HaircutShare)*(1-share)
+		}
+	}
+}
+
+// ringSum keeps the sum of the last n values pushed.
+type ringSum struct {
+	vals []float64
+	next int
+	sum  float64
+}
+
+func newRingSum(n int) ringSum { return ringSum{vals: make([]float64, n)} }
+
+func (r *ringSum) reset() {
+	clear(r.vals)
+	r.next, r.sum = 0, 0
+}
+
+func (r *ringSum) push(v float64) {
+	r.sum += v - r.vals[r.next]
+	r.vals[r.next] = v
+	if r.next++; r.next == len(r.vals) {
+		r.next = 0
+	}
+	if r.sum < 0 { // rounding residue after large values leave
+		r.sum = 0
+	}
+}

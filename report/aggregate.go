@@ -1,0 +1,269 @@
+package report
+
+import (
+	"encoding/json"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/spiralrisk/spiral/engine"
+)
+
+// metricValues keeps every path's value of each summary metric in memory
+// (8 bytes per path and metric) until Finish computes the aggregates.
+// Nulls are counted, not stored.
+type metricValues struct {
+	values [][]float64 // per engine.SummaryColumns entry
+	nulls  []int
+}
+
+func newMetricValues(paths int) *metricValues {
+	m := &metricValues{values: make([][]float64, len(engine.SummaryColumns)), nulls: make([]int, len(engine.SummaryColumns))}
+	for i := range m.values {
+		m.values[i] = make([]float64, 0, paths)
+	}
+	return m
+}
+
+func (m *metricValues) add(row []float64) {
+	for i, v := range row {
+		if math.IsNaN(v) {
+			m.nulls[i]++
+			continue
+		}
+		m.values[i] = append(m.values[i], v)
+	}
+}
+
+// column returns the non-null values of the named metric, or nil, false.
+func (m *metricValues) column(name string) ([]float64, bool) {
+	for i, c := range engine.SummaryColumns {
+		if c.Name == name {
+			return m.values[i], true
+		}
+	}
+	return nil, false
+}
+
+// Aggregate is the content of aggregate.json.
+type Aggregate struct {
+	SchemaVersion  int
+	Scenario       string
+	ScenarioSHA256 string
+	Seed           uint64
+	Paths          int     // paths aggregated (all variants share them)
+	HorizonHours   float64 // NaN if unknown
+	Confidence     float64
+	Variants       []VariantAggregate
+}
+
+// VariantAggregate holds the statistics of every summary metric of one variant.
+type VariantAggregate struct {
+	Variant string
+	Paths   int
+	Metrics []MetricStats // in engine.SummaryColumns order
+}
+
+// Method descriptions written into aggregate.json.
+const (
+	methodQuantile = "quantile_cont: linear interpolation between order statistics at h=(n-1)p (DuckDB quantile_cont, numpy linear, R type 7)"
+	methodCI       = "distribution-free: ranks l,u of order statistics with Binomial(n,p) CDF F(l-1) <= (1-c)/2 and F(u-1) >= (1+c)/2, coverage F(u-1)-F(l-1) >= c; null bound when n is too small for that tail"
+	methodMeanCI   = "mean +- Student t(n-1) quantile x standard error"
+	methodES       = "mean of the worst (1-p) share of the values: with m = n(1-p), the top floor(m) values fully and the next with weight m-floor(m) (Acerbi-Tasche)"
+)
+
+// aggregate computes the statistics of one variant from its metric values
+// (sorting them in place).
+func (m *metricValues) aggregate(variant string, paths int) VariantAggregate {
+	va := VariantAggregate{Variant: variant, Paths: paths}
+	for i, c := range engine.SummaryColumns {
+		va.Metrics = append(va.Metrics, Describe(c.Name, m.values[i], m.nulls[i], Confidence))
+	}
+	return va
+}
+
+// jsonNumber is a float that encodes NaN and ±Inf as null.
+type jsonNumber float64
+
+func (f jsonNumber) MarshalJSON() ([]byte, error) {
+	v := float64(f)
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return []byte("null"), nil
+	}
+	return strconv.AppendFloat(nil, v, 'g', -1, 64), nil
+}
+
+type jsonQuantile struct {
+	P        jsonNumber `json:"p"`
+	Value    jsonNumber `json:"value"`
+	CILow    jsonNumber `json:"ci_low"`
+	CIHigh   jsonNumber `json:"ci_high"`
+	Coverage jsonNumber `json:"ci_coverage"`
+}
+
+type jsonTail struct {
+	P     jsonNumber `json:"p"`
+	Value jsonNumber `json:"value"`
+}
+
+type jsonMetric struct {
+	Metric     string         `json:"metric"`
+	N          int            `json:"n"`
+	Nulls      int            `json:"nulls"`
+	Mean       jsonNumber     `json:"mean"`
+	SD         jsonNumber     `json:"sd"`
+	SE         jsonNumber     `json:"se"`
+	MeanCILow  jsonNumber     `json:"mean_ci_low"`
+	MeanCIHigh jsonNumber     `json:"mean_ci_high"`
+	Min        jsonNumber     `json:"min"`
+	Max        jsonNumber     `json:"max"`
+	Quantiles  []jsonQuantile `json:"quantiles"`
+	ES         []jsonTail     `json:"es"`
+}
+
+type jsonVariant struct {
+	Variant string       `json:"variant"`
+	Paths   int          `json:"paths"`
+	Metrics []jsonMetric `json:"metrics"`
+}
+
+type jsonAggregate struct {
+	SchemaVersion  int               `json:"schema_version"`
+	Scenario       string            `json:"scenario"`
+	ScenarioSHA256 string            `json:"scenario_sha256"`
+	Seed           uint64            `json:"seed"`
+	Paths          int               `json:"paths"`
+	HorizonHours   jsonNumber        `json:"horizon_hours"`
+	Confidence     float64           `json:"confidence"`
+	Methods        map[string]string `json:"methods"`
+	Variants       []jsonVariant     `json:"variants"`
+}
+
+// WriteJSON writes a as indented JSON; unavailable values are null.
+func (a *Aggregate) WriteJSON(w io.Writer) error {
+	out := jsonAggregate{
+		SchemaVersion: a.SchemaVersion, Scenario: a.Scenario, ScenarioSHA256: a.ScenarioSHA256,
+		Seed: a.Seed, Paths: a.Paths, HorizonHours: jsonNumber(a.HorizonHours), Confidence: a.Confidence,
+		Methods: map[string]string{"quantile": methodQuantile, "quantile_ci": methodCI, "mean_ci": methodMeanCI, "es": methodES},
+	}
+	for _, v := range a.Variants {
+		jv := jsonVariant{Variant: v.Variant, Paths: v.Paths}
+		for _, m := range v.Metrics {
+			jm := jsonMetric{Metric: m.Metric, N: m.N, Nulls: m.Nulls, Mean: jsonNumber(m.Mean), SD: jsonNumber(m.SD),
+				SE: jsonNumber(m.SE), MeanCILow: jsonNumber(m.MeanCILow), MeanCIHigh: jsonNumber(m.MeanCIHigh),
+				Min: jsonNumber(m.Min), Max: jsonNumber(m.Max)}
+			for _, q := range m.Quantiles {
+				jm.Quantiles = append(jm.Quantiles, jsonQuantile{jsonNumber(q.P), jsonNumber(q.Value),
+					jsonNumber(q.CILow), jsonNumber(q.CIHigh), jsonNumber(q.Coverage)})
+			}
+			for _, t := range m.Tails {
+				jm.ES = append(jm.ES, jsonTail{jsonNumber(t.P), jsonNumber(t.Value)})
+			}
+			jv.Metrics = append(jv.Metrics, jm)
+		}
+		out.Variants = append(out.Variants, jv)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(out)
+}
+
+// probabilityName is the column-name form of a probability: 0.95 → "95",
+// 0.999 → "99_9".
+func probabilityName(p float64) string {
+	return strings.ReplaceAll(strconv.FormatFloat(p*100, 'f', -1, 64), ".", "_")
+}
+
+// AggregateColumns are the columns of aggregate.parquet, one row per
+// (variant, metric): variant, metric, n, nulls, mean, sd, se, mean_ci_low,
+// mean_ci_high, min, max, then p<q>, p<q>_ci_low, p<q>_ci_high for each of
+// AggregateQuantiles, es<q> for each of AggregateTails, then confidence,
+// horizon_hours and paths. Unavailable values are null.
+func AggregateColumns() []string {
+	cols := []string{"variant", "metric", "n", "nulls", "mean", "sd", "se", "mean_ci_low", "mean_ci_high", "min", "max"}
+	for _, p := range AggregateQuantiles {
+		q := "p" + probabilityName(p)
+		cols = append(cols, q, q+"_ci_low", q+"_ci_high")
+	}
+	for _, p := range AggregateTails {
+		cols = append(cols, "es"+probabilityName(p))
+	}
+	return append(cols, "confidence", "horizon_hours", "paths")
+}
+
+func aggregateSchema(md arrow.Metadata) *arrow.Schema {
+	var fields []arrow.Field
+	for _, name := range AggregateColumns() {
+		switch name {
+		case "variant", "metric":
+			fields = append(fields, arrow.Field{Name: name, Type: arrow.BinaryTypes.String})
+		case "n", "nulls", "paths":
+			fields = append(fields, arrow.Field{Name: name, Type: arrow.PrimitiveTypes.Int64})
+		case "confidence":
+			fields = append(fields, arrow.Field{Name: name, Type: arrow.PrimitiveTypes.Float64})
+		default:
+			fields = append(fields, arrow.Field{Name: name, Type: arrow.PrimitiveTypes.Float64, Nullable: true})
+		}
+	}
+	return arrow.NewSchema(fields, &md)
+}
+
+// writeAggregateParquet writes a as aggregate.parquet at path.
+func writeAggregateParquet(path string, a *Aggregate, md arrow.Metadata) (rows int64, err error) {
+	w, err := newTableWriter(path, aggregateSchema(md))
+	if err != nil {
+		return 0, err
+	}
+	defer func() {
+		if err != nil {
+			w.discard()
+		}
+	}()
+	floatCol := func(i int, v float64) {
+		b := w.rb.Field(i).(*array.Float64Builder)
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			b.AppendNull()
+		} else {
+			b.Append(v)
+		}
+	}
+	for _, v := range a.Variants {
+		for _, m := range v.Metrics {
+			w.rb.Field(0).(*array.StringBuilder).Append(v.Variant)
+			w.rb.Field(1).(*array.StringBuilder).Append(m.Metric)
+			w.rb.Field(2).(*array.Int64Builder).Append(int64(m.N))
+			w.rb.Field(3).(*array.Int64Builder).Append(int64(m.Nulls))
+			i := 4
+			for _, x := range []float64{m.Mean, m.SD, m.SE, m.MeanCILow, m.MeanCIHigh, m.Min, m.Max} {
+				floatCol(i, x)
+				i++
+			}
+			for _, q := range m.Quantiles {
+				floatCol(i, q.Value)
+				floatCol(i+1, q.CILow)
+				floatCol(i+2, q.CIHigh)
+				i += 3
+			}
+			for _, t := range m.Tails {
+				floatCol(i, t.Value)
+				i++
+			}
+			w.rb.Field(i).(*array.Float64Builder).Append(a.Confidence)
+			floatCol(i+1, a.HorizonHours)
+			w.rb.Field(i + 2).(*array.Int64Builder).Append(int64(v.Paths))
+			if err := w.endRow(); err != nil {
+				return 0, err
+			}
+		}
+	}
+	rows = w.rows
+	if err := w.commit(); err != nil {
+		return 0, err
+	}
+	return rows, nil
+}
