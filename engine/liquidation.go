@@ -294,6 +294,17 @@ func (m *market) bestRepay(k float64) float64 {
 	return max(0, sold/k)
 }
 
+// maxProfit is the most a keeper can make, before gas, from one
+// liquidation at k collateral units per USD repaid, whatever the position:
+// proceeds − repaid at the best size. +Inf for an infinitely deep DEX.
+func (m *market) maxProfit(k float64) float64 {
+	if m.depth == 0 {
+		return math.Inf(1)
+	}
+	q := m.bestRepay(k)
+	return m.quote(k*q) - q
+}
+
 // gasMultiplier is the congestion factor g = 1 + GasSpike·fall24h.
 func (m *market) gasMultiplier() float64 { return 1 + m.l.Keepers.GasSpike*m.fall24h }
 

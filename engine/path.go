@@ -269,7 +269,10 @@ func (r *pathRunner) liquidate(step int, s *Summary) (repaid, capacity float64, 
 	var loss float64
 	for rounds < l.Keepers.MaxRounds && left > 0 {
 		acted := false
-		for left > 0 {
+		// Once the DEX is so dislocated that no liquidation of any position
+		// covers gas and the minimum profit, the round is over without
+		// visiting the remaining liquidatable positions one by one.
+		for left > 0 && m.maxProfit(perUSD) >= gas+l.Keepers.MinProfitUSD {
 			p, ok := book.Next(m.oracle, index)
 			if !ok {
 				break
@@ -303,8 +306,12 @@ func (r *pathRunner) liquidate(step int, s *Summary) (repaid, capacity float64, 
 		}
 		perUSD = (1 + l.Rules.Bonus*(1-l.Rules.ProtocolFee)) / m.oracle
 	}
-	if left <= 0 {
-		s.SkippedCapacity += book.Liquidatable(m.oracle, index)
+	// Positions still liquidatable and not visited: capacity ran out, or
+	// no liquidation could pay.
+	if waiting := book.Liquidatable(m.oracle, index); left <= 0 {
+		s.SkippedCapacity += waiting
+	} else {
+		s.SkippedUnprofitable += waiting
 	}
 	book.EndRound()
 	s.LiquidatedDebtUSD += repaid

@@ -51,6 +51,9 @@ type decoder struct {
 	depth  int
 	// notYet are top-level keys reserved by DESIGN §5 but not implemented.
 	notYet map[string]bool
+	// dir is the directory relative file paths (price histories) are
+	// resolved against.
+	dir string
 }
 
 const (
@@ -205,6 +208,16 @@ func (d *decoder) decode(n ast.Node, v reflect.Value, path string) {
 	switch v.Kind() {
 	case reflect.Struct:
 		d.decodeStruct(n, v, path, nil)
+	case reflect.Pointer:
+		// An optional section: nil when absent, its defaults when given.
+		if v.IsNil() {
+			p := reflect.New(v.Type().Elem())
+			if dv, ok := p.Interface().(defaulter); ok {
+				dv.setDefaults()
+			}
+			v.Set(p)
+		}
+		d.decode(n, v.Elem(), path)
 	case reflect.Slice:
 		d.decodeSlice(n, v, path)
 	case reflect.Float64:
@@ -436,6 +449,14 @@ func (d *decoder) keyOf(mv *ast.MappingValueNode, path string) (string, bool) {
 	}
 	d.problem(mv, path, "unsupported key")
 	return "", false
+}
+
+// defaulter is implemented (with a pointer receiver) by the types of
+// optional sections, which are pointers in their parent: the decoder
+// allocates the section when the file gives it and sets its defaults before
+// decoding the keys.
+type defaulter interface {
+	setDefaults()
 }
 
 // structField is one yaml-tagged field of a struct type.

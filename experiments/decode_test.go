@@ -121,7 +121,7 @@ func TestProblemClasses(t *testing.T) {
 		{"unknown model", "model: jump_rate", "model: jump",
 			[]want{{10, 23, "pool.rate_model.model", `unknown rate model "jump"; did you mean "jump_rate"? known models: jump_rate, kinked`}}},
 		{"missing model", "{model: gbm, ", "{",
-			[]want{{6, 3, "market.price.model", "missing required key; one of: gbm"}}},
+			[]want{{6, 3, "market.price.model", "missing required key; one of: bootstrap, bridge, garch_t, gbm, historical"}}},
 		{"missing required key", "  utilization: 0.5\n", "",
 			[]want{{7, 1, "pool.utilization", "missing required key"}}},
 		{"missing required section", "market:\n  price: {model: gbm, initial: 100, volatility: 0.5}\n", "",
@@ -208,7 +208,7 @@ func TestInvalidFileReportsEverything(t *testing.T) {
 		f + ":27:5: depositors.withdrawals.excitation: duplicate key (first given on line 26)",
 		f + ":28:5: depositors.withdrawals.utilization.weight: missing required key",
 		f + ":30:18: depositors.inflow.noise_sigma: must be in [0, 3], got 4",
-		f + ":31:1: oracle: not supported yet by this version of spiral; remove the section",
+		f + ":31:1: oracle: needs positions: there is no liquidation without a position book; add positions or remove oracle",
 		f + ":35:16: outputs.trace_every: must be a positive multiple of step (1h), got 1h30m",
 	}
 	if got := err.Error(); got != strings.Join(wantLines, "\n") {

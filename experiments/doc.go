@@ -13,6 +13,12 @@
 // Polymorphic parts (the price process, the rate model, the withdrawal
 // behaviour) select their type with a `model:` key; each model is one entry
 // in a registry (see models.go), so adding a process is adding an entry.
+// depositors.withdrawals may also be a list of behaviours acting together.
+// The optional sections positions, liquidators and oracle configure the
+// liquidation spiral ([engine.Liquidation]); the position book is generated
+// once from the scenario's seed or read from a CSV snapshot. Data files
+// (price histories, snapshots) are read at parse time, relative to the
+// scenario file's directory ([Scenario.Dir]).
 //
 // Durations are written 90m, 1h, 7d or 1d12h ([Duration]). Numbers accept
 // 1e9 forms, also for integer fields when the value is integral.

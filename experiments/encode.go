@@ -28,14 +28,42 @@ func encode(s *Scenario) []byte {
 	return b.Bytes()
 }
 
+// lister is implemented by model wrappers that may hold a list of models
+// (depositors.withdrawals); list reports whether v is one and its entries.
+type lister interface {
+	list() (entries reflect.Value, ok bool)
+}
+
+// skipper is implemented by structs with keys that exclude others (a
+// position book is generated or read from a file): skip reports the keys
+// that do not apply to this value and are left out.
+type skipper interface {
+	skip(key string) bool
+}
+
 func encodeStruct(b *bytes.Buffer, v reflect.Value, indent int) {
+	sk, _ := v.Interface().(skipper)
 	for _, f := range fieldsOf(v.Type()).fields {
+		if sk != nil && sk.skip(f.name) {
+			continue
+		}
 		encodeField(b, f.name, v.Field(f.index), indent)
 	}
 }
 
 func encodeField(b *bytes.Buffer, key string, v reflect.Value, indent int) {
 	pad := strings.Repeat(" ", indent)
+	if v.Kind() == reflect.Pointer { // an optional section: absent when nil
+		if v.IsNil() {
+			return
+		}
+		v = v.Elem()
+	}
+	if l, ok := v.Interface().(lister); ok {
+		if entries, ok := l.list(); ok {
+			v = entries
+		}
+	}
 	if isMapping(v) {
 		fmt.Fprintf(b, "%s%s:\n", pad, key)
 		encodeBody(b, v, indent+2)

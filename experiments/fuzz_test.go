@@ -31,6 +31,15 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(minimal + s))
 	}
 	f.Add([]byte(strings.Replace(minimal, "withdrawals: {", "withdrawals: {utilization: {level: 1, weight: 100}, ", 1)))
+	// The liquidation sections, lists of withdrawal models and models that
+	// read files (relative to this directory: the fuzz file is fuzz.yaml).
+	f.Add([]byte(minimal + generated))
+	if data, err := os.ReadFile("testdata/spiral.yaml"); err == nil {
+		text := strings.NewReplacer("file: book.csv", "file: testdata/book.csv", "file: prices.csv", "file: testdata/prices.csv").Replace(string(data))
+		f.Add([]byte(text))
+	}
+	f.Add([]byte(withPrice("  price: {model: bridge, at: 1d, level: 0.5, base: {model: historical, file: testdata/prices.csv}}\n")))
+	f.Add([]byte(withWithdrawals("  withdrawals: [{model: whales, rate: 1, min_size: 0.1, alpha: 1}, {model: thresholds, weights: {}, threshold_mean: 1}]\n")))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := Parse("fuzz.yaml", data)
 		if err != nil {

@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"fmt"
 	"reflect"
 	"sort"
 	"strings"
@@ -15,16 +16,24 @@ import (
 // other keys. Each kind of choice has a registry; adding a price process or
 // a withdrawal behaviour is adding one entry to its registry (in init
 // below) and one parameter struct with yaml tags and defaults. The struct
-// may hold lists and nested choices (a combination of behaviours is a
-// struct with a []WithdrawalModel field); the decoder, the problem paths
-// ("depositors.withdrawals.parts.1.baseline") and Resolved follow. Range
-// checks stay in the engine type's Validate, whose field names must match
-// the yaml names.
+// may hold lists and nested choices (a scripted shock holds its base price
+// model); the decoder, the problem paths ("market.price.base.volatility")
+// and Resolved follow. Range checks stay in the engine type's Validate,
+// whose field names must match the yaml names. Parameters that read a file
+// implement fileLoader (files.go). depositors.withdrawals may also be a list
+// of models, which act together ([stochastic.Combined]).
+//
+// The parameter structs of the price processes are in prices.go, those of
+// the withdrawal behaviours in withdrawals.go.
 
 // PriceSpec is the file form of a price process.
 type PriceSpec interface {
 	// PriceProcess returns the process with these parameters.
 	PriceProcess() stochastic.PriceProcess
+	// InitialPrice is the price at time 0 with these parameters, USD: the
+	// price every path starts at (the generated position book is built at
+	// it). 0 when it is unknown (a price file that could not be read).
+	InitialPrice() float64
 }
 
 // RateSpec is the file form of a borrow-rate model.
@@ -56,12 +65,18 @@ type RateModel struct {
 }
 
 // WithdrawalModel is the withdrawal behaviour selected by
-// depositors.withdrawals.model.
+// depositors.withdrawals.model, or a list of behaviours acting together
+// ([stochastic.Combined], in list order) when depositors.withdrawals is a
+// list.
 type WithdrawalModel struct {
-	// Model is the registry name, e.g. "self_exciting".
+	// Model is the registry name, e.g. "self_exciting"; "" for a list.
 	Model string
-	// Spec points to the model's parameters, e.g. *SelfExciting.
+	// Spec points to the model's parameters, e.g. *SelfExciting; nil for a
+	// list.
 	Spec WithdrawalSpec
+	// Parts are the entries of a list, each a single model; nil for a
+	// single model.
+	Parts []WithdrawalModel
 }
 
 // Model describes one registered model.
@@ -124,12 +139,30 @@ var (
 func init() {
 	priceModels.add("gbm", "geometric Brownian motion (initial, drift, volatility)",
 		func() PriceSpec { return &GBM{} })
+	priceModels.add("merton", "Merton jump-diffusion (initial, drift, volatility, jump_intensity, jump_mean, jump_std_dev)",
+		func() PriceSpec { return &Merton{} })
+	priceModels.add("garch_t", "GARCH(1,1) with Student-t shocks (initial, interval, log_drift, omega, alpha, beta, nu)",
+		func() PriceSpec { return &GARCHT{Interval: Duration(Day)} })
+	priceModels.add("regime_switching", "GBM switching between a calm and a stress regime (initial, calm, stress, calm_to_stress, stress_to_calm, start)",
+		func() PriceSpec { return &RegimeSwitching{Start: string(stochastic.StartCalm)} })
+	priceModels.add("historical", "replay of a recorded price history from a CSV file (file, offset, initial)",
+		func() PriceSpec { return &Historical{} })
+	priceModels.add("bootstrap", "block bootstrap of a CSV file's log returns (file, initial, block_length)",
+		func() PriceSpec { return &Bootstrap{BlockLength: 1} })
+	priceModels.add("scripted", "a base model times a scripted level (base, points)",
+		func() PriceSpec { return &Scripted{} })
+	priceModels.add("bridge", "a base model pulled to a level at a time by a Brownian bridge (base, at, level)",
+		func() PriceSpec { return &Bridge{} })
 	rateModels.add("kinked", "Aave v3 default strategy (base, slope1, slope2, optimal)",
 		func() RateSpec { return &Kinked{} })
 	rateModels.add("jump_rate", "Compound v2 JumpRateModelV2 (base, multiplier, jump_multiplier, kink)",
 		func() RateSpec { return &JumpRate{} })
 	withdrawalModels.add("self_exciting", "Hawkes-like panic driven by stress signals",
 		func() WithdrawalSpec { return &SelfExciting{HalfLife: Duration(12 * time.Hour)} })
+	withdrawalModels.add("thresholds", "cohorts that run once when a noisy stress index crosses their threshold (global games)",
+		func() WithdrawalSpec { return &Thresholds{Cohorts: 10} })
+	withdrawalModels.add("whales", "large withdrawals arriving as compound Poisson with Pareto sizes",
+		func() WithdrawalSpec { return &Whales{} })
 }
 
 // PriceModels lists the price processes market.price.model accepts.
@@ -149,8 +182,64 @@ func (m *RateModel) decodeNode(d *decoder, n ast.Node, path string) {
 	decodeChoice(d, n, path, rateModels, &m.Model, &m.Spec)
 }
 
+// decodeNode reads one model (a mapping) or a list of them.
 func (m *WithdrawalModel) decodeNode(d *decoder, n ast.Node, path string) {
-	decodeChoice(d, n, path, withdrawalModels, &m.Model, &m.Spec)
+	seq, ok := n.(*ast.SequenceNode)
+	if !ok {
+		decodeChoice(d, n, path, withdrawalModels, &m.Model, &m.Spec)
+		return
+	}
+	if len(seq.Values) == 0 {
+		d.problem(n, path, "an empty list; give one behaviour (a mapping with a model key) or a list of them")
+		return
+	}
+	parts := make([]WithdrawalModel, len(seq.Values))
+	for i, item := range seq.Values {
+		ip := fmt.Sprintf("%s.%d", path, i)
+		if item = d.resolve(item, ip); item == nil {
+			continue
+		}
+		// Entries are single models: a list in a list is a mistake.
+		decodeChoice(d, item, ip, withdrawalModels, &parts[i].Model, &parts[i].Spec)
+	}
+	m.Model, m.Spec, m.Parts = "", nil, parts
+}
+
+// list returns the entries of a list of behaviours, for the encoder.
+func (m WithdrawalModel) list() (reflect.Value, bool) {
+	return reflect.ValueOf(m.Parts), m.Parts != nil
+}
+
+// Behaviour returns the behaviour, a [stochastic.Combined] for a list; nil
+// when the model is missing.
+func (m WithdrawalModel) Behaviour() stochastic.WithdrawalBehaviour {
+	if m.Parts != nil {
+		parts := make([]stochastic.WithdrawalBehaviour, len(m.Parts))
+		for i, p := range m.Parts {
+			parts[i] = p.Behaviour()
+		}
+		return stochastic.Combined{Parts: parts}
+	}
+	if m.Spec == nil {
+		return nil
+	}
+	return m.Spec.WithdrawalBehaviour()
+}
+
+// Process returns the price process; nil when the model is missing.
+func (m PriceModel) Process() stochastic.PriceProcess {
+	if m.Spec == nil {
+		return nil
+	}
+	return m.Spec.PriceProcess()
+}
+
+// initialPrice is the model's price at time 0, USD; 0 when unknown.
+func (m PriceModel) initialPrice() float64 {
+	if m.Spec == nil {
+		return 0
+	}
+	return m.Spec.InitialPrice()
 }
 
 func (m PriceModel) choice() (string, any)      { return m.Model, m.Spec }
@@ -198,6 +287,9 @@ func decodeChoice[S any](d *decoder, n ast.Node, path string, reg *registry[S], 
 	}
 	params := e.new()
 	d.decodeStruct(n, reflect.ValueOf(params).Elem(), path, []string{"model"})
+	if l, ok := any(params).(fileLoader); ok {
+		l.load(d, path)
+	}
 	*name, *spec = s, params
 }
 
@@ -216,6 +308,9 @@ type GBM struct {
 func (g *GBM) PriceProcess() stochastic.PriceProcess {
 	return stochastic.GBM{Initial: g.Initial, Drift: g.Drift, Volatility: g.Volatility}
 }
+
+// InitialPrice is Initial.
+func (g *GBM) InitialPrice() float64 { return g.Initial }
 
 // Kinked is Aave v3's default rate strategy, [lending.Kinked]. Rates are
 // annual fractions.

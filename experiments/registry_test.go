@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -20,7 +21,7 @@ func (c *combined) WithdrawalBehaviour() stochastic.WithdrawalBehaviour {
 }
 
 func TestRegistryExtension(t *testing.T) {
-	saved := withdrawalModels.entries
+	saved := slices.Clone(withdrawalModels.entries) // add sorts in place
 	t.Cleanup(func() { withdrawalModels.entries = saved })
 	withdrawalModels.add("combined_test", "test only", func() WithdrawalSpec { return &combined{Scale: 1} })
 

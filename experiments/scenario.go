@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"strings"
 
@@ -33,6 +34,15 @@ type Scenario struct {
 	Market Market `yaml:"market,required"`
 	// Pool is the lending pool. Required.
 	Pool Pool `yaml:"pool,required"`
+	// Positions is the book of liquidatable positions; nil (absent) leaves
+	// the pool without liquidations. Requires Liquidators.
+	Positions *Positions `yaml:"positions"`
+	// Liquidators are the keepers, the liquidation rules, the DEX and the
+	// backstop; only with Positions.
+	Liquidators *Liquidators `yaml:"liquidators"`
+	// Oracle is the protocol's price feed; only with Positions. Default
+	// (nil): [Oracle]'s defaults.
+	Oracle *Oracle `yaml:"oracle"`
 	// Depositors is how depositors leave and arrive. Required.
 	Depositors Depositors `yaml:"depositors,required"`
 	// Outputs selects what is recorded besides the per-path summary.
@@ -41,9 +51,15 @@ type Scenario struct {
 	// File is the file the scenario was read from (or the preset's file
 	// name); problems are reported against it.
 	File string `yaml:"-"`
+	// Dir is the directory that relative data-file paths (price histories,
+	// position snapshots) are relative to: File's directory, the current
+	// directory for an embedded preset.
+	Dir string `yaml:"-"`
 
 	// positions maps field paths to where they are in File.
 	positions map[string]position
+	// books keeps the position book built by Parse for Config.
+	books *bookCache
 }
 
 // Market holds the exogenous prices.
@@ -141,7 +157,6 @@ type Outputs struct {
 // does not implement; a file using them is rejected rather than having
 // them silently ignored.
 var notYetSupported = map[string]bool{
-	"positions": true, "liquidators": true, "oracle": true,
 	"stablecoin": true, "policy": true, "sweep": true,
 }
 
@@ -154,20 +169,34 @@ func defaultScenario() *Scenario {
 			Inflow: Inflow{ReferenceAPR: 0.05},
 		},
 		Outputs: Outputs{TracePaths: 100},
+		books:   new(bookCache),
 	}
 }
 
 // Parse decodes and validates a scenario file; filename is used in
-// problems. It returns an [*Error] listing every problem found.
+// problems, and relative data-file paths in the scenario are relative to
+// its directory (for a bare file name, the current directory). It returns
+// an [*Error] listing every problem found. Data files (price histories,
+// position snapshots) are read, and a generated position book is built,
+// here; [Scenario.Config] reuses them.
 func Parse(filename string, data []byte) (*Scenario, error) {
+	return ParseIn(filepath.Dir(filename), filename, data)
+}
+
+// ParseIn is [Parse] with relative data-file paths taken relative to dir,
+// for a scenario text stored away from its data, such as the resolved
+// scenario recorded with a run's outputs.
+func ParseIn(dir, filename string, data []byte) (*Scenario, error) {
 	d := newDecoder(filename)
 	d.notYet = notYetSupported
+	d.dir = dir
 	body, ok := d.parseDocument(data)
 	if !ok {
 		return nil, errorOf(d.problems)
 	}
 	s := defaultScenario()
 	s.File = filename
+	s.Dir = dir
 	s.positions = d.positions
 	if body == nil {
 		d.problemAt(1, 1, "", "empty scenario")
@@ -176,6 +205,12 @@ func Parse(filename string, data []byte) (*Scenario, error) {
 	}
 	if _, given := d.positions["outputs.trace_every"]; !given {
 		s.Outputs.TraceEvery = s.Step
+	}
+	checkBookKeys(d, s.Positions)
+	if s.Positions != nil && s.Oracle == nil {
+		// Written out by Resolved with its defaults.
+		s.Oracle = new(Oracle)
+		s.Oracle.setDefaults()
 	}
 	problems := d.problems
 	for _, c := range s.checks(len(d.problems) > 0) {
@@ -263,15 +298,11 @@ func (s *Scenario) build() (*engine.Config, []Problem) {
 		},
 		Trace: engine.Trace{Paths: s.Outputs.TracePaths, Every: 1},
 	}
-	if spec := s.Market.Price.Spec; spec != nil {
-		cfg.Price = spec.PriceProcess()
-	}
+	cfg.Price = s.Market.Price.Process()
 	if spec := s.Pool.RateModel.Spec; spec != nil {
 		cfg.Pool.Rates = spec.RateModel()
 	}
-	if spec := s.Depositors.Withdrawals.Spec; spec != nil {
-		cfg.Withdrawals = spec.WithdrawalBehaviour()
-	}
+	cfg.Withdrawals = s.Depositors.Withdrawals.Behaviour()
 	if strings.TrimSpace(s.Name) == "" {
 		problems = append(problems, s.problemAt("name", "must not be empty"))
 	} else if strings.ContainsAny(s.Name, "\n\r") {
@@ -287,14 +318,35 @@ func (s *Scenario) build() (*engine.Config, []Problem) {
 			cfg.Trace.Every = int(every / step)
 		}
 	}
+	liqProblems, drop := s.liquidation(cfg)
+	problems = append(problems, liqProblems...)
 	for _, err := range engine.Problems(cfg.Validate()) {
 		path, msg := splitProblem(err.Error())
-		if path == "outputs.trace_every" && everyChecked {
+		if path == "outputs.trace_every" && everyChecked || dropped(path, drop) {
+			continue
+		}
+		path, msg = s.enginePath(path, msg)
+		if _, given := s.positions["oracle"]; strings.HasPrefix(path, "oracle") && !given && len(s.positions) > 0 {
+			// The oracle's defaults come with the positions.
+			p := s.problemAt("positions", msg+" (oracle not set in the file: the default applies)")
+			p.Field = path
+			problems = append(problems, p)
 			continue
 		}
 		problems = append(problems, s.problemAt(path, msg))
 	}
 	return cfg, problems
+}
+
+// dropped reports whether path is in drop, or under one of its entries
+// that end in ".".
+func dropped(path string, drop []string) bool {
+	for _, d := range drop {
+		if path == d || strings.HasSuffix(d, ".") && strings.HasPrefix(path, d) {
+			return true
+		}
+	}
+	return false
 }
 
 // splitProblem splits "field.path: message" into its path and message.

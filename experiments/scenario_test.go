@@ -169,7 +169,8 @@ func TestModelLists(t *testing.T) {
 		models []Model
 		want   string
 	}{
-		{PriceModels(), "gbm"}, {RateModels(), "jump_rate,kinked"}, {WithdrawalModels(), "self_exciting"},
+		{PriceModels(), "bootstrap,bridge,garch_t,gbm,historical,merton,regime_switching,scripted"},
+		{RateModels(), "jump_rate,kinked"}, {WithdrawalModels(), "self_exciting,thresholds,whales"},
 	} {
 		var names []string
 		for _, m := range tc.models {

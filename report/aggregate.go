@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"io"
 	"math"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -74,15 +76,26 @@ const (
 	methodCI       = "distribution-free: ranks l,u of order statistics with Binomial(n,p) CDF F(l-1) <= (1-c)/2 and F(u-1) >= (1+c)/2, coverage F(u-1)-F(l-1) >= c; null bound when n is too small for that tail"
 	methodMeanCI   = "mean +- Student t(n-1) quantile x standard error"
 	methodES       = "mean of the worst (1-p) share of the values: with m = n(1-p), the top floor(m) values fully and the next with weight m-floor(m) (Acerbi-Tasche)"
+	methodESCI     = "percentile bootstrap: 1000 ordinary resamples of all n values (only the top of each is built, exactly), PCG seeded from the FNV-1a hash of the metric name; the (1-c)/2 and (1+c)/2 quantile_cont of the 1000 resampled ES; null when n(1-p) < 10"
 )
 
 // aggregate computes the statistics of one variant from its metric values
-// (sorting them in place).
+// (sorting them in place), one metric per CPU at a time; each metric's
+// bootstrap has its own seeded source, so the result does not depend on
+// the schedule.
 func (m *metricValues) aggregate(variant string, paths int) VariantAggregate {
-	va := VariantAggregate{Variant: variant, Paths: paths}
+	va := VariantAggregate{Variant: variant, Paths: paths, Metrics: make([]MetricStats, len(engine.SummaryColumns))}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for i, c := range engine.SummaryColumns {
-		va.Metrics = append(va.Metrics, Describe(c.Name, m.values[i], m.nulls[i], Confidence))
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			va.Metrics[i] = Describe(c.Name, m.values[i], m.nulls[i], Confidence)
+		}()
 	}
+	wg.Wait()
 	return va
 }
 
@@ -106,8 +119,10 @@ type jsonQuantile struct {
 }
 
 type jsonTail struct {
-	P     jsonNumber `json:"p"`
-	Value jsonNumber `json:"value"`
+	P      jsonNumber `json:"p"`
+	Value  jsonNumber `json:"value"`
+	CILow  jsonNumber `json:"ci_low"`
+	CIHigh jsonNumber `json:"ci_high"`
 }
 
 type jsonMetric struct {
@@ -148,7 +163,7 @@ func (a *Aggregate) WriteJSON(w io.Writer) error {
 	out := jsonAggregate{
 		SchemaVersion: a.SchemaVersion, Scenario: a.Scenario, ScenarioSHA256: a.ScenarioSHA256,
 		Seed: a.Seed, Paths: a.Paths, HorizonHours: jsonNumber(a.HorizonHours), Confidence: a.Confidence,
-		Methods: map[string]string{"quantile": methodQuantile, "quantile_ci": methodCI, "mean_ci": methodMeanCI, "es": methodES},
+		Methods: map[string]string{"quantile": methodQuantile, "quantile_ci": methodCI, "mean_ci": methodMeanCI, "es": methodES, "es_ci": methodESCI},
 	}
 	for _, v := range a.Variants {
 		jv := jsonVariant{Variant: v.Variant, Paths: v.Paths}
@@ -161,7 +176,7 @@ func (a *Aggregate) WriteJSON(w io.Writer) error {
 					jsonNumber(q.CILow), jsonNumber(q.CIHigh), jsonNumber(q.Coverage)})
 			}
 			for _, t := range m.Tails {
-				jm.ES = append(jm.ES, jsonTail{jsonNumber(t.P), jsonNumber(t.Value)})
+				jm.ES = append(jm.ES, jsonTail{jsonNumber(t.P), jsonNumber(t.Value), jsonNumber(t.CILow), jsonNumber(t.CIHigh)})
 			}
 			jv.Metrics = append(jv.Metrics, jm)
 		}
@@ -182,7 +197,8 @@ func probabilityName(p float64) string {
 // AggregateColumns are the columns of aggregate.parquet, one row per
 // (variant, metric): variant, metric, n, nulls, mean, sd, se, mean_ci_low,
 // mean_ci_high, min, max, then p<q>, p<q>_ci_low, p<q>_ci_high for each of
-// AggregateQuantiles, es<q> for each of AggregateTails, then confidence,
+// AggregateQuantiles, es<q>, es<q>_ci_low, es<q>_ci_high for each of
+// AggregateTails, then confidence,
 // horizon_hours and paths. Unavailable values are null.
 func AggregateColumns() []string {
 	cols := []string{"variant", "metric", "n", "nulls", "mean", "sd", "se", "mean_ci_low", "mean_ci_high", "min", "max"}
@@ -191,7 +207,8 @@ func AggregateColumns() []string {
 		cols = append(cols, q, q+"_ci_low", q+"_ci_high")
 	}
 	for _, p := range AggregateTails {
-		cols = append(cols, "es"+probabilityName(p))
+		es := "es" + probabilityName(p)
+		cols = append(cols, es, es+"_ci_low", es+"_ci_high")
 	}
 	return append(cols, "confidence", "horizon_hours", "paths")
 }
@@ -251,7 +268,9 @@ func writeAggregateParquet(path string, a *Aggregate, md arrow.Metadata) (rows i
 			}
 			for _, t := range m.Tails {
 				floatCol(i, t.Value)
-				i++
+				floatCol(i+1, t.CILow)
+				floatCol(i+2, t.CIHigh)
+				i += 3
 			}
 			w.rb.Field(i).(*array.Float64Builder).Append(a.Confidence)
 			floatCol(i+1, a.HorizonHours)

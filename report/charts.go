@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -23,35 +24,62 @@ import (
 // traced paths: the 5–95 % and 25–75 % bands between quantiles (QuantileCont
 // at each recorded step) and the median line.
 type FanChart struct {
-	Name   string  // file name in plots/ without extension, snake_case
-	Column string  // an engine.SeriesColumns name
-	Title  string  // what is shown, e.g. "utilization"
-	Label  string  // y-axis label with unit, e.g. "utilization (%)"
-	Scale  float64 // display value = Scale × column value (100 for a fraction in %); 0 means 1
+	Name         string  // file name in plots/ without extension, snake_case
+	Column       string  // an engine.SeriesColumns name
+	Title        string  // what is shown, e.g. "utilization"
+	Label        string  // y-axis label with unit, e.g. "utilization (%)"
+	Scale        float64 // display value = Scale × column value (100 for a fraction in %); 0 means 1
+	USD          bool    // the values are US dollars: ticks read $1,500, $2.5M
+	Liquidations bool    // drawn only for runs with a liquidation model (Meta.Liquidations)
 }
 
 // HistogramChart describes a histogram of one summary column across paths
-// with some of its quantiles marked as labelled vertical lines.
+// with some of its quantiles and expected shortfalls marked as vertical
+// lines named in a legend (see NewHistogramPlot).
 type HistogramChart struct {
-	Name   string    // file name in plots/ without extension, snake_case
-	Column string    // an engine.SummaryColumns name
-	Title  string    // what is shown, e.g. "stuck share"
-	Label  string    // x-axis label with unit
-	Unit   string    // unit appended to the marked values, e.g. " %"
-	Scale  float64   // display value = Scale × column value; 0 means 1
-	Marks  []float64 // probabilities in (0, 1) of the quantiles to mark
+	Name    string    // file name in plots/ without extension, snake_case
+	Column  string    // an engine.SummaryColumns name
+	Title   string    // what is shown, e.g. "stuck share"
+	Horizon string    // how the title names the horizon: "over" (a total over it), "after" (a state at its end), "" not at all
+	Label   string    // x-axis label with unit
+	Unit    string    // unit appended to the marked values, e.g. " %"; unused with USD
+	USD     bool      // the values are US dollars: ticks and marks read $950, $1.2k, $3.4M
+	Scale   float64   // display value = Scale × column value; 0 means 1
+	Marks   []float64 // probabilities in (0, 1) of the quantiles to mark
+	// MarkName names the quantile marks: "VaR" gives VaR95; "" gives p95.
+	MarkName string
+	Tails    []float64 // probabilities in (0, 1) of the expected shortfalls to mark (ES95)
+	// Zero, when set, says what a value of 0 means for a path ("without bad
+	// debt"): when some but not all values are 0, the bars show the
+	// positive values and the title "N of M paths <Zero>".
+	Zero         string
+	Liquidations bool // drawn only for runs with a liquidation model (Meta.Liquidations)
 }
 
-// FanCharts and HistogramCharts are the charts every complete run writes.
-// A new chart is one more entry here.
+// FanCharts, HistogramCharts and ScatterCharts are the charts every
+// complete run writes (those marked Liquidations only when the run has a
+// liquidation model). A new chart is one more entry here.
 var (
 	FanCharts = []FanChart{
 		{Name: "utilization_fan", Column: "utilization", Title: "utilization", Label: "utilization (%)", Scale: 100},
 		{Name: "borrow_apr_fan", Column: "borrow_apr", Title: "borrow APR", Label: "borrow APR (%)", Scale: 100},
+		{Name: "market_price_fan", Column: "market_price_usd", Title: "collateral market price", Label: "market price (USD)",
+			USD: true, Liquidations: true},
 	}
 	HistogramCharts = []HistogramChart{
-		{Name: "stuck_share_hist", Column: "stuck_share", Title: "stuck share at the horizon",
-			Label: "stuck share (% of initial deposits)", Unit: " %", Scale: 100, Marks: []float64{0.95, 0.99}},
+		{Name: "stuck_share_hist", Column: "stuck_share", Title: "stuck share", Horizon: "after",
+			Label: "stuck share (% of initial deposits)", Unit: " %", Scale: 100,
+			Marks: []float64{0.95, 0.99}, Tails: []float64{0.95, 0.99}, Zero: "with nothing stuck"},
+		{Name: "bad_debt_hist", Column: "bad_debt_usd", Title: "bad debt", Horizon: "over",
+			Label: "bad debt (USD, realized + unrealized)", USD: true,
+			Marks: []float64{0.95, 0.99}, MarkName: "VaR", Tails: []float64{0.95, 0.99},
+			Zero: "without bad debt", Liquidations: true},
+	}
+	ScatterCharts = []ScatterChart{
+		{Name: "liquidations_vs_drawdown", Title: "liquidated debt vs max drawdown", Horizon: "over",
+			X: "max_drawdown", XScale: 100, XLabel: "max drawdown of the market price (%)",
+			Y: "liquidated_debt_usd", YLabel: "liquidated debt (USD)", YUSD: true,
+			Split: "bad_debt_usd", SplitNames: [2]string{"no bad debt", "bad debt"}, Liquidations: true},
 	}
 )
 
@@ -98,9 +126,11 @@ type Chart struct {
 	Legend *plot.Legend // nil for none
 }
 
-// Draw draws the chart on c.
+// Draw draws the chart on c. A title line wider than the plot's part of c
+// is broken between words.
 func (ch *Chart) Draw(c draw.Canvas) {
 	if ch.Legend == nil {
+		ch.wrapTitle(c.Size().X)
 		ch.Plot.Draw(c)
 		return
 	}
@@ -109,9 +139,44 @@ func (ch *Chart) Draw(c draw.Canvas) {
 	plotArea, legendArea := c, c
 	plotArea.Max.X = c.Max.X - w - 2*pad
 	legendArea.Min.X = plotArea.Max.X + pad
-	legendArea.Max.Y = c.Max.Y - vg.Points(30) // below the title
+	ch.wrapTitle(plotArea.Size().X)
+	legendArea.Max.Y = c.Max.Y - ch.Plot.Title.TextStyle.Height(ch.Plot.Title.Text) - ch.Plot.Title.Padding // below the title
 	ch.Plot.Draw(plotArea)
 	ch.Legend.Draw(legendArea)
+}
+
+// wrapTitle breaks the lines of the plot's title that are wider than
+// width: after a comma when the parts fit, else between words.
+func (ch *Chart) wrapTitle(width vg.Length) {
+	st := ch.Plot.Title.TextStyle
+	fits := func(s string) bool { return st.Width(s) <= width }
+	// wrap joins parts (each ending in its separator) greedily into lines.
+	wrap := func(parts []string) []string {
+		var lines []string
+		cur := ""
+		for _, p := range parts {
+			if cur != "" && !fits(strings.TrimSpace(cur+p)) {
+				lines = append(lines, strings.TrimSpace(cur))
+				cur = ""
+			}
+			cur += p
+		}
+		return append(lines, strings.TrimSpace(cur))
+	}
+	var out []string
+	for _, line := range strings.Split(ch.Plot.Title.Text, "\n") {
+		if fits(line) {
+			out = append(out, line)
+			continue
+		}
+		lines := wrap(strings.SplitAfter(line, ", "))
+		if !slices.ContainsFunc(lines, func(l string) bool { return !fits(l) }) {
+			out = append(out, lines...)
+			continue
+		}
+		out = append(out, wrap(strings.SplitAfter(line, " "))...)
+	}
+	ch.Plot.Title.Text = strings.Join(out, "\n")
 }
 
 func sans(s *text.Style) {
@@ -206,6 +271,9 @@ func NewFanPlot(spec FanChart, title string, data FanData) (*Chart, error) {
 		p.X.Min, p.X.Max = padRange(p.X.Min, p.X.Max, 0)
 	}
 	p.Y.Min, p.Y.Max = padRange(ymin, ymax, 0.05)
+	if spec.USD {
+		p.Y.Tick.Marker = usdTicker{}
+	}
 	band := func(lo, hi plotter.XYs, c color.Color) (*plotter.Polygon, error) {
 		ring := make(plotter.XYs, 0, 2*len(lo))
 		ring = append(ring, hi...)
@@ -235,116 +303,11 @@ func NewFanPlot(spec FanChart, title string, data FanData) (*Chart, error) {
 	median.Color = colorMedian
 	median.Width = vg.Points(1.5)
 	p.Add(outer, inner, median)
-	legend := plot.NewLegend()
-	sans(&legend.TextStyle)
-	legend.TextStyle.Font.Size = vg.Points(9)
-	legend.Top, legend.Left = true, true
-	legend.Padding = vg.Points(3)
+	legend := newLegend()
 	legend.Add("5-95 %", outer)
 	legend.Add("25-75 %", inner)
 	legend.Add("median", median)
 	return &Chart{Plot: p, Legend: &legend}, nil
-}
-
-// NewHistogramPlot draws spec from values, one per path (non-null, finite,
-// any order; the slice is not modified); title is put in front of the
-// chart's own title with the number of paths. It returns ErrNoData when
-// values is empty.
-func NewHistogramPlot(spec HistogramChart, title string, values []float64) (*Chart, error) {
-	n := len(values)
-	if n == 0 {
-		return nil, fmt.Errorf("histogram %s: %w", spec.Name, ErrNoData)
-	}
-	scale := scaleOf(spec.Scale)
-	sorted := make([]float64, n)
-	for i, v := range values {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("histogram %s: value %d is %v", spec.Name, i, v)
-		}
-		sorted[i] = scale * v
-	}
-	slices.Sort(sorted)
-	lo, hi := sorted[0], sorted[n-1]
-	bins := int(math.Ceil(2 * math.Cbrt(float64(n)))) // Rice rule
-	bins = max(10, min(bins, 60))
-	xmin, xmax := padRange(lo, hi, 0.02)
-	var h *plotter.Histogram
-	if hi-lo <= 1e-12*math.Abs(hi) {
-		// All values equal: one narrow bar centred on the value.
-		xmin, xmax = padRange(lo, hi, 0)
-		w := (xmax - xmin) / 25
-		xmin = math.Min(xmin, lo-w/2)
-		h = &plotter.Histogram{Bins: []plotter.HistogramBin{{Min: lo - w/2, Max: lo + w/2, Weight: float64(n)}}, Width: w}
-	} else {
-		width := (hi - lo) / float64(bins)
-		h = &plotter.Histogram{Bins: make([]plotter.HistogramBin, bins), Width: width}
-		for i := range h.Bins {
-			h.Bins[i].Min = lo + float64(i)*width
-			h.Bins[i].Max = lo + float64(i+1)*width
-		}
-		h.Bins[bins-1].Max = hi
-		for _, v := range sorted {
-			i := min(int((v-lo)/width), bins-1)
-			h.Bins[max(i, 0)].Weight++
-		}
-	}
-	h.FillColor = colorBars
-	h.LineStyle = plotter.DefaultLineStyle
-	h.LineStyle.Color = colorBarEdge
-	h.LineStyle.Width = vg.Points(0.4)
-	top := 0.0
-	for _, b := range h.Bins {
-		top = math.Max(top, b.Weight)
-	}
-	pathWord := "paths"
-	if n == 1 {
-		pathWord = "path"
-	}
-	p := newPlot(fmt.Sprintf("%s: %s, %d %s", title, spec.Title, n, pathWord))
-	p.X.Label.Text, p.Y.Label.Text = spec.Label, "paths"
-	p.X.Min, p.X.Max = xmin, xmax
-	p.Y.Min, p.Y.Max = 0, top*1.15
-	p.Add(h)
-	// Marks at the same value share one label ("p95 = p99 = 0 %").
-	label := ""
-	for k, prob := range spec.Marks {
-		qv := QuantileCont(sorted, prob)
-		label += "p" + probabilityName(prob) + " = "
-		if k+1 < len(spec.Marks) && QuantileCont(sorted, spec.Marks[k+1]) == qv {
-			continue
-		}
-		label += formatValue(qv) + spec.Unit
-		line, err := plotter.NewLine(plotter.XYs{{X: qv, Y: 0}, {X: qv, Y: p.Y.Max}})
-		if err != nil {
-			return nil, err
-		}
-		line.Color = colorMarks[k%len(colorMarks)]
-		line.Width = vg.Points(1.5)
-		if k%2 == 1 {
-			line.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
-		}
-		y := p.Y.Max * (0.97 - 0.08*float64(k))
-		lbl, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: qv, Y: y}}, Labels: []string{label}})
-		if err != nil {
-			return nil, err
-		}
-		st := &lbl.TextStyle[0]
-		st.Font.Typeface, st.Font.Variant = "Liberation", "Sans"
-		st.Font.Size = vg.Points(9)
-		st.Color = line.Color
-		st.YAlign = draw.YTop
-		// Put the label on the side of the line with more room.
-		if qv-p.X.Min > 0.6*(p.X.Max-p.X.Min) {
-			st.XAlign = draw.XRight
-			lbl.Offset = vg.Point{X: -vg.Points(3)}
-		} else {
-			st.XAlign = draw.XLeft
-			lbl.Offset = vg.Point{X: vg.Points(3)}
-		}
-		p.Add(line, lbl)
-		label = ""
-	}
-	return &Chart{Plot: p}, nil
 }
 
 // formatValue prints a chart label value with 3 significant digits.

@@ -5,8 +5,8 @@
 //
 //	<out>/summary/variant=<v>/part-<shard>.parquet  one row per path: variant, path, seed, engine.SummaryColumns
 //	<out>/series/variant=<v>/part-<shard>.parquet   one row per (traced path, recorded step): variant, path, engine.SeriesColumns
-//	<out>/aggregate.parquet, aggregate.json         per variant and metric: n, mean, sd, se, CIs, min, max, quantiles, ES
-//	<out>/plots/<name>.png and <name>.pdf           FanCharts and HistogramCharts
+//	<out>/aggregate.parquet, aggregate.json         per variant and metric: n, mean, sd, se, CIs, min, max, quantiles, ES with CIs
+//	<out>/plots/<name>.png and <name>.pdf           FanCharts, HistogramCharts and ScatterCharts
 //	<out>/manifest.json                             what ran, where, when, rows and files written
 //	<out>/_SUCCESS                                  written last; without it the run is incomplete
 //
@@ -70,13 +70,41 @@
 //     when n is too small for that tail (e.g. p99's upper bound below 368
 //     paths);
 //   - ES at 95 % and 99 %: the mean of the worst 1 − p share of the values
-//     (Acerbi–Tasche; ties at the quantile are split, not all included).
+//     (Acerbi–Tasche; ties at the quantile are split, not all included),
+//     each with a percentile bootstrap confidence interval (es95_ci_low,
+//     es95_ci_high, ...): ESResamples (1,000) ordinary resamples of all n
+//     values, the (1−c)/2 and (1+c)/2 quantiles of their ES. The random
+//     source is a PCG seeded from the FNV-1a hash of the metric name
+//     (ESBootstrapSource), never the time, so equal values give an equal
+//     interval in every run. The interval is null when the tail holds fewer
+//     than ESMinTail (10) values: ES99 needs 1,000 paths.
+//
+// The bootstrap is exact but builds only the top of each resample
+// (ExpectedShortfallCI): the draws are placed from the largest value down
+// in blocks, the number landing in a block being binomial given the draws
+// left, so a resample costs O(n(1−p)) instead of O(n) and the values are
+// sorted once. Bootstrapping the sorted tail alone would not be valid (the
+// number of resampled draws in the tail varies), and the tests check the
+// construction against full resamples. Measured: ES95 and ES99 of one
+// metric of 1M paths take about 0.5 s on one core
+// (BenchmarkExpectedShortfallCI); the metrics are aggregated in parallel,
+// and a metric with one value on every path costs nothing. Coverage of the true ES, measured over 1,000
+// samples: exponential n = 2,000: 94 % (ES95, a tail of 100 values) and
+// 91 % (ES99, 20 values); normal 93 % (ES95); Pareto α = 3: 91 % (ES95,
+// n = 2,000) and 93 % (ES99, n = 20,000). The percentile bootstrap
+// undercovers slightly in thin tails, as is known; the tests also check
+// the mean width against the asymptotic variance of the empirical ES
+// (Brazauskas et al. 2008).
 //
 // The confidence level c is Confidence (0.95); aggregate.json states it, the
-// horizon in hours and the number of paths, and describes each method.
+// horizon in hours and the number of paths, and describes each method
+// (methods.es_ci for the ES intervals).
 //
 // Memory: the aggregates keep every path's value of every metric in memory
-// (8 bytes × paths × metrics, about 200 MB for 1M paths and 25 metrics).
+// (8 bytes × paths × metrics, about 350 MB for 1M paths and 43 metrics).
+// The scatter charts read their per-path pairs from the same columns before
+// the aggregates sort them, so they need no memory of their own beyond the
+// thinned points.
 // Streaming quantile sketches or an external sort will replace this for
 // million-path runs.
 //
@@ -84,8 +112,46 @@
 //
 // gonum/plot, as PNG (ChartDPI) and vector PDF, solid colours only (gonum's
 // PDF backend darkens translucent fills, DESIGN §8). A chart is one entry in
-// FanCharts (quantile bands of a series column over time across traced paths)
-// or HistogramCharts (a summary column across paths with marked quantiles).
+// FanCharts (quantile bands of a series column over time across traced
+// paths), HistogramCharts (a summary column across paths with marked
+// quantiles and expected shortfalls) or ScatterCharts (one summary column
+// against another, coloured by a third). Entries marked Liquidations are
+// drawn only when Meta.Liquidations is set (the run has a liquidation
+// model): market_price_fan, bad_debt_hist and liquidations_vs_drawdown.
 // A chart without data (no traced paths, no non-null values) is skipped with
 // a note in the manifest.
+//
+// Titles name the scenario, what is shown, the horizon ("bad debt over
+// 30 d": a total over the horizon; "stuck share after 10 d": the state at
+// its end) and the number of paths. Dollar amounts read $950, $1.2k, $35M,
+// $2.5B.
+//
+// Histograms of tail risks (bad_debt_hist, stuck_share_hist). In most runs
+// most paths have no bad debt and nothing stuck, and a histogram of all
+// values is one bar at 0. What a risk researcher needs from the chart is
+// the share of paths with a loss, the shape and size of the losses when
+// they happen, and the tail measures. So the chart:
+//
+//   - states the zeros in the title ("9,812 of 10,000 paths without bad
+//     debt (not shown)") and draws bars for the positive values only, with
+//     the y axis "paths (bad debt > 0)";
+//   - bins the positive values on a log x axis when their bulk spans more
+//     than two decades (p95/p5 > 100), as bad debt usually does (dust of a
+//     few dollars to nine-figure failures), and on a linear axis from 0
+//     otherwise;
+//   - marks VaR95/VaR99 (quantile_cont, solid) and ES95/ES99 (dashed, one
+//     colour per level) over all paths, zeros included, as in the
+//     aggregates, and names their values in a legend headed "over all N
+//     paths"; a mark at $0 cannot sit on a log axis and is listed "(off
+//     axis)";
+//   - when every path is 0, draws the single bar and says "all N paths
+//     without bad debt".
+//
+// liquidations_vs_drawdown puts every path at (max drawdown of the market
+// price, liquidated debt), red when the path ended with bad debt > 0 and
+// drawn on top, steel blue otherwise, with the count of each group in the
+// legend. For million-path runs, of the points of one colour that fall in
+// the same cell of a 600 × 400 grid over the data area (about a quarter of
+// a marker) only the first (lowest path) is drawn: the picture is the same
+// and the PDF stays small (about 1 MB for 1M paths).
 package report

@@ -38,6 +38,7 @@ type Meta struct {
 	HorizonHours   float64  // horizon in hours, ≥ 0; 0 means "the last traced hour, if any"
 	Version        string   // spiral version string
 	Args           []string // command line
+	Liquidations   bool     // the run has a liquidation model: the charts marked Liquidations are drawn
 }
 
 var variantPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
@@ -134,6 +135,8 @@ type Output struct {
 	seriesSpec  []columnSpec
 	metrics     *metricValues
 	fans        *fanCollector
+	fanSpecs    []FanChart // the FanCharts this run draws, in the fan collector's order
+	scatters    []namedChart
 	next        int // the next path expected
 
 	aggregate *Aggregate // set by a successful Finish of a whole run
@@ -214,8 +217,23 @@ func (o *Output) create(overwrite bool) error {
 		return err
 	}
 	o.metrics = newMetricValues(o.meta.NumPaths)
-	o.fans, err = newFanCollector(FanCharts)
+	for _, spec := range FanCharts {
+		if o.draws(spec.Liquidations) {
+			o.fanSpecs = append(o.fanSpecs, spec)
+		}
+	}
+	o.fans, err = newFanCollector(o.fanSpecs)
 	return err
+}
+
+// draws reports whether this run draws a chart that needs a liquidation
+// model when liquidations is true.
+func (o *Output) draws(liquidations bool) bool { return !liquidations || o.meta.Liquidations }
+
+// namedChart is a chart drawn before the aggregates, saved with the others.
+type namedChart struct {
+	name  string
+	chart *Chart
 }
 
 func (o *Output) openPart(table string, schema *arrow.Schema) (*tableWriter, error) {
@@ -394,8 +412,12 @@ func (o *Output) finish() error {
 		SchemaVersion: SchemaVersion, Scenario: o.meta.ScenarioName, ScenarioSHA256: o.meta.ScenarioSHA256,
 		Seed: o.meta.Seed, Paths: o.meta.Paths, HorizonHours: horizon, Confidence: Confidence,
 	}
-	// The histograms need the values before aggregate sorts them; sorting
-	// does not change a histogram, so they may share the slices.
+	// The scatters pair the values of a path, so they are drawn before
+	// aggregate sorts the metric columns in place; sorting does not change
+	// a histogram, so the histograms may share the sorted slices.
+	if err := o.drawScatters(horizon); err != nil {
+		return err
+	}
 	agg.Variants = []VariantAggregate{o.metrics.aggregate(o.meta.Variant, o.meta.NumPaths)}
 	path := filepath.Join(o.dir, AggregateParquet)
 	rows, err := writeAggregateParquet(path, agg, fileMetadata(&o.meta))
@@ -431,11 +453,14 @@ func (o *Output) writePlots() error {
 	}
 	title := o.meta.ScenarioName
 	for _, spec := range HistogramCharts {
+		if !o.draws(spec.Liquidations) {
+			continue
+		}
 		values, ok := o.metrics.column(spec.Column)
 		if !ok {
 			return fmt.Errorf("report: histogram %s: no summary column %q", spec.Name, spec.Column)
 		}
-		p, err := NewHistogramPlot(spec, title, values)
+		p, err := NewHistogramPlot(spec, title, o.aggregate.HorizonHours, values)
 		if errors.Is(err, ErrNoData) {
 			o.notes = append(o.notes, fmt.Sprintf("plot %s skipped: column %s has no non-null values", spec.Name, spec.Column))
 			continue
@@ -447,7 +472,7 @@ func (o *Output) writePlots() error {
 			return err
 		}
 	}
-	for k, spec := range FanCharts {
+	for k, spec := range o.fanSpecs {
 		p, err := NewFanPlot(spec, title, o.fans.data(k))
 		if errors.Is(err, ErrNoData) {
 			o.notes = append(o.notes, fmt.Sprintf("plot %s skipped: no traced paths", spec.Name))
@@ -459,6 +484,43 @@ func (o *Output) writePlots() error {
 		if err := o.savePlot(p, dir, spec.Name); err != nil {
 			return err
 		}
+	}
+	for _, c := range o.scatters {
+		if err := o.savePlot(c.chart, dir, c.name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// drawScatters draws the ScatterCharts from the metric columns while their
+// values are still in path order. The columns are not nullable, so the
+// i-th value of each belongs to the same path.
+func (o *Output) drawScatters(horizon float64) error {
+	for _, spec := range ScatterCharts {
+		if !o.draws(spec.Liquidations) {
+			continue
+		}
+		var cols [3][]float64
+		for i, name := range []string{spec.X, spec.Y, spec.Split} {
+			values, ok := o.metrics.column(name)
+			if !ok {
+				return fmt.Errorf("report: scatter %s: no summary column %q", spec.Name, name)
+			}
+			if len(values) != o.meta.NumPaths {
+				return fmt.Errorf("report: scatter %s: column %s has %d values for %d paths (nullable?)", spec.Name, name, len(values), o.meta.NumPaths)
+			}
+			cols[i] = values
+		}
+		ch, err := NewScatterPlot(spec, o.meta.ScenarioName, horizon, cols[0], cols[1], cols[2])
+		if errors.Is(err, ErrNoData) {
+			o.notes = append(o.notes, fmt.Sprintf("plot %s skipped: no paths", spec.Name))
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+		o.scatters = append(o.scatters, namedChart{spec.Name, ch})
 	}
 	return nil
 }

@@ -88,10 +88,14 @@ type QuantileEstimate struct {
 }
 
 // TailMean is the expected shortfall at P: the mean of the worst 1 − P
-// share of the values (see [ExpectedShortfall]).
+// share of the values (see [ExpectedShortfall]), with a percentile
+// bootstrap confidence interval (see [ExpectedShortfallCI]; NaN when the
+// tail holds fewer than ESMinTail values).
 type TailMean struct {
-	P     float64
-	Value float64
+	P      float64
+	Value  float64
+	CILow  float64
+	CIHigh float64
 }
 
 // MetricStats describes one metric across paths. NaN means "not available"
@@ -111,7 +115,9 @@ type MetricStats struct {
 }
 
 // Describe computes the statistics of values (non-null, finite) at the given
-// confidence level. It sorts values in place.
+// confidence level. It sorts values in place. The expected shortfall
+// intervals draw ESResamples resamples from ESBootstrapSource(metric), so
+// equal input gives equal output.
 func Describe(metric string, values []float64, nulls int, level float64) MetricStats {
 	nan := math.NaN()
 	s := MetricStats{Metric: metric, N: len(values), Nulls: nulls,
@@ -123,7 +129,7 @@ func Describe(metric string, values []float64, nulls int, level float64) MetricS
 	}
 	s.Tails = make([]TailMean, len(AggregateTails))
 	for i, p := range AggregateTails {
-		s.Tails[i] = TailMean{P: p, Value: nan}
+		s.Tails[i] = TailMean{P: p, Value: nan, CILow: nan, CIHigh: nan}
 	}
 	if n == 0 {
 		return s
@@ -152,8 +158,11 @@ func Describe(metric string, values []float64, nulls int, level float64) MetricS
 			q.Coverage = nan // only one side is bounded
 		}
 	}
+	src := ESBootstrapSource(metric)
 	for i, p := range AggregateTails {
-		s.Tails[i].Value = ExpectedShortfall(values, p)
+		t := &s.Tails[i]
+		t.Value = ExpectedShortfall(values, p)
+		t.CILow, t.CIHigh = ExpectedShortfallCI(values, p, level, ESResamples, src)
 	}
 	return s
 }

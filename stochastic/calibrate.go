@@ -209,10 +209,10 @@ func (m mle) solve(model string, r []float64, step time.Duration) (Fit, error) {
 	if m.objective == nil {
 		grad := func(g, x []float64) { fd.Gradient(g, f, x, &fd.Settings{Formula: fd.Central, Step: 1e-6}) }
 		if res, _ := optimize.Minimize(optimize.Problem{Func: f, Grad: grad}, best, &optimize.Settings{MajorIterations: 200}, &optimize.BFGS{}); res != nil && res.F < bestVal {
-			best, bestVal = res.X, res.F
+			best = res.X
 		}
 	}
-	bestVal = f(best)
+	bestVal = f(best) // the objective at the reported estimates, whichever optimiser found them
 	fit := Fit{
 		Model: model, Names: m.names, N: len(r), Step: step,
 		Estimates: make([]float64, np), StdErrors: make([]float64, np),

@@ -39,6 +39,7 @@ const usage = `spiral stress-tests DeFi lending pools and stablecoins by Monte C
 Usage:
   spiral run [scenario.yaml | preset] [flags]   run a scenario (default: the embedded baseline)
   spiral validate scenario.yaml                 check a scenario and print it with every default filled in
+  spiral calibrate prices.csv [--model M]       fit price processes (gbm, merton, garch-t) to a price history
   spiral list                                   list the embedded experiments
   spiral version                                print the version
 
@@ -67,7 +68,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return errHelp
-	case "sweep", "report", "merge", "replay", "calibrate", "breakpoint":
+	case "calibrate":
+		return cmdCalibrate(ctx, rest, stdout, stderr)
+	case "sweep", "report", "merge", "replay", "breakpoint":
 		return badInput("%q is not available in this version yet", verb)
 	default:
 		fmt.Fprint(stderr, usage)

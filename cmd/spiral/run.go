@@ -110,6 +110,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		NumPaths:       count,
 		StepHours:      cfg.Step.Hours(),
 		HorizonHours:   cfg.Horizon.Hours(),
+		Liquidations:   cfg.Liquidation != nil,
 		Version:        version(),
 		Args:           append([]string{"spiral", "run"}, args...),
 	}

@@ -88,8 +88,14 @@ func TestWithdrawalsFirstComeFirstServed(t *testing.T) {
 	if err := p.Check(); err != nil {
 		t.Fatal(err)
 	}
-	if !p.Request(1, 6) || !p.Request(1, 6) || !p.Request(1, 6) || !p.Request(1, 6) || p.Request(1, 6) {
-		t.Fatal("queue of capacity 4 should accept exactly 4 requests")
+	accepted := 0
+	for range 5 {
+		if p.Request(1, 6) {
+			accepted++
+		}
+	}
+	if accepted != 4 {
+		t.Fatalf("queue of capacity 4 accepted %d of 5 requests", accepted)
 	}
 }
 
