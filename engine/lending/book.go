@@ -179,6 +179,8 @@ type BookState struct {
 	heap   []entry // overlay max-heap, capacity len(book.positions)
 	// skipped holds positions set aside until EndRound, capacity len(positions).
 	skipped []entry
+	// parked holds positions set aside until Unpark, capacity len(positions).
+	parked  []entry
 	taken   entry
 	isTaken bool
 
@@ -194,6 +196,7 @@ func NewBookState(b *Book) *BookState {
 		book:           b,
 		heap:           make([]entry, 0, n),
 		skipped:        make([]entry, 0, n),
+		parked:         make([]entry, 0, n),
 		initScaledDebt: b.TotalScaledDebt(),
 		initCollateral: b.TotalCollateral(),
 	}
@@ -209,6 +212,7 @@ func (s *BookState) Reset() {
 	s.cursor = 0
 	s.heap = s.heap[:0]
 	s.skipped = s.skipped[:0]
+	s.parked = s.parked[:0]
 	s.isTaken = false
 	s.open = len(s.book.positions)
 	s.scaledDebt, s.collateral = s.initScaledDebt, s.initCollateral
@@ -295,6 +299,32 @@ func (s *BookState) Skip(p Position) (closed bool) {
 	return false
 }
 
+// Park gives back the taken position with state p, like [BookState.Skip],
+// but sets it aside until [BookState.Unpark] rather than until the end of
+// the round: for positions the caller knows cannot be liquidated until some
+// condition changes (for example too small to pay for gas), so that they
+// are not taken again in every round and step. Parked positions still count
+// in every query (Toxic, Liquidatable, Underwater, Totals, Each). It reports
+// whether the position was closed.
+func (s *BookState) Park(p Position) (closed bool) {
+	if s.settle(p) {
+		return true
+	}
+	s.parked = append(s.parked, entry{ratio: p.Ratio(), pos: p})
+	return false
+}
+
+// Parked is the number of parked positions.
+func (s *BookState) Parked() int { return len(s.parked) }
+
+// Unpark makes every parked position a candidate again, in O(k log N).
+func (s *BookState) Unpark() {
+	for _, e := range s.parked {
+		s.push(e)
+	}
+	s.parked = s.parked[:0]
+}
+
 // EndRound makes the positions set aside in this round candidates again.
 func (s *BookState) EndRound() {
 	if s.isTaken {
@@ -355,10 +385,12 @@ func (s *BookState) Underwater(price, index float64) (count int, shortfallUSD fl
 	c, sh := s.heapShortfall(0, threshold, price, index)
 	count += c
 	shortfallUSD += sh
-	for _, e := range s.skipped {
-		if e.ratio > threshold {
-			count++
-			shortfallUSD += e.pos.ScaledDebt*index - e.pos.Collateral*price
+	for _, set := range [2][]entry{s.skipped, s.parked} {
+		for _, e := range set {
+			if e.ratio > threshold {
+				count++
+				shortfallUSD += e.pos.ScaledDebt*index - e.pos.Collateral*price
+			}
 		}
 	}
 	if s.isTaken && s.taken.ratio > threshold {
@@ -381,6 +413,9 @@ func (s *BookState) Each(f func(Position)) {
 	for _, e := range s.skipped {
 		f(e.pos)
 	}
+	for _, e := range s.parked {
+		f(e.pos)
+	}
 	if s.isTaken {
 		f(s.taken.pos)
 	}
@@ -389,9 +424,11 @@ func (s *BookState) Each(f func(Position)) {
 // countAbove counts the open positions whose ratio exceeds threshold.
 func (s *BookState) countAbove(threshold float64) int {
 	n := s.untouchedAbove(threshold) - s.cursor + s.heapCount(0, threshold)
-	for _, e := range s.skipped {
-		if e.ratio > threshold {
-			n++
+	for _, set := range [2][]entry{s.skipped, s.parked} {
+		for _, e := range set {
+			if e.ratio > threshold {
+				n++
+			}
 		}
 	}
 	if s.isTaken && s.taken.ratio > threshold {

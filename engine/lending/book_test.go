@@ -284,7 +284,8 @@ func TestBookStateMatchesBruteForce(t *testing.T) {
 		s := NewBookState(b)
 		for path := 0; path < 3; path++ {
 			s.Reset()
-			set := map[int]bool{} // set aside this round
+			set := map[int]bool{}    // set aside this round
+			parked := map[int]bool{} // set aside until Unpark
 			price, index := 100.0, 1.0
 			for step := 0; step < 40; step++ {
 				price *= math.Exp(0.06 * rng.NormFloat64())
@@ -294,7 +295,7 @@ func TestBookStateMatchesBruteForce(t *testing.T) {
 					var want Position
 					found := false
 					s.Each(func(p Position) {
-						if set[p.ID] {
+						if set[p.ID] || parked[p.ID] {
 							return
 						}
 						if !found || riskier(p.Ratio(), p.ID, want.Ratio(), want.ID) {
@@ -312,7 +313,10 @@ func TestBookStateMatchesBruteForce(t *testing.T) {
 					if rng.IntN(8) == 0 { // queries count the taken position
 						checkAgainstBrute(t, s, price, index, rules, seed, step)
 					}
-					switch k := rng.IntN(20); {
+					switch k := rng.IntN(22); {
+					case k >= 20:
+						s.Park(p)
+						parked[p.ID] = true
 					case k < 4:
 						s.Skip(p)
 						set[p.ID] = true
@@ -341,6 +345,13 @@ func TestBookStateMatchesBruteForce(t *testing.T) {
 				if rng.IntN(3) == 0 {
 					s.EndRound()
 					clear(set)
+				}
+				if rng.IntN(7) == 0 {
+					if s.Parked() != len(parked) {
+						t.Fatalf("seed %d: %d parked, want %d", seed, s.Parked(), len(parked))
+					}
+					s.Unpark()
+					clear(parked)
 				}
 				checkAgainstBrute(t, s, price, index, rules, seed, step)
 			}
@@ -386,9 +397,16 @@ func TestBookStateAllocs(t *testing.T) {
 					s.Skip(p)
 					continue
 				}
+				if p.ID%7 == 0 {
+					s.Park(p)
+					continue
+				}
 				s.Put(p.After(l, 1.01))
 			}
 			s.EndRound()
+			if price == 70 {
+				s.Unpark()
+			}
 			_ = s.Toxic(price, 1.01, 0.05)
 			_, _ = s.Underwater(price, 1.01)
 			_, _ = s.Totals(1.01)
