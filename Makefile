@@ -26,6 +26,7 @@ test:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+	cd deploy && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 ## bench: the benchmarks, several times each, summarised by benchstat
 bench:
@@ -38,7 +39,9 @@ lint:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
-## fuzz: run each fuzz target briefly
+## fuzz: run each fuzz target for FUZZTIME (the scenario decoder, the CSV readers, the AMM math).
+## A failing input is saved under the package's testdata/fuzz/<target>/ and
+## then runs in every `go test` as a regression test: keep it with the fix.
 fuzz:
 	@set -e; for pkg in $$($(GO) list ./...); do \
 	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \

@@ -24,6 +24,9 @@ type Config struct {
 	// Step is the length of one step, in [1m, 7d]; Horizon must be a whole
 	// number of steps.
 	Step time.Duration
+	// Start is the calendar time at which paths start (UTC); only a
+	// stablecoin's redemption calendar reads it.
+	Start time.Time
 
 	// Price is the exogenous collateral price process (USD).
 	Price stochastic.PriceProcess
@@ -38,6 +41,8 @@ type Config struct {
 	// Liquidation adds a position book, keepers, a DEX and an oracle: the
 	// liquidation spiral. Nil leaves the pool without liquidatable positions.
 	Liquidation *Liquidation
+	// Stablecoin adds a stablecoin run coupled to the pool. Nil: none.
+	Stablecoin *Stablecoin
 	// Trace selects the paths whose per-step series are recorded.
 	Trace Trace
 }
@@ -101,6 +106,11 @@ func (c *Config) Validate() error {
 	add("depositors.inflow", c.Inflow.Validate())
 	if c.Liquidation != nil {
 		if err := c.Liquidation.Validate(c); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.Stablecoin != nil {
+		if err := c.Stablecoin.Validate(c); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -307,3 +307,54 @@ func itoa(n int) string {
 	}
 	return string(b[i:])
 }
+
+// Parking positions too small to pay for gas changes no result: every
+// summary column and series point is bit-identical with it turned off,
+// except the sums over open positions at the horizon (unrealized and total
+// bad debt), which add the same terms in another order (1e-12 relative).
+func TestParkingChangesNothing(t *testing.T) {
+	for _, gasUSD := range []float64{50, 500} {
+		cfg := crashConfig(t, 12)
+		cfg.Liquidation.Keepers.GasUSD = gasUSD
+		cfg.Liquidation.Keepers.MinProfitUSD = 20
+		cfg.Liquidation.Rules.FullCloseBelow = 0.95
+		cfg.Trace = Trace{Paths: 12, Every: 1}
+		parked := 0
+		on, off := newPathRunner(cfg), newPathRunner(cfg)
+		off.noParking = true
+		for path := range cfg.Paths {
+			a := &PathResult{}
+			b := &PathResult{}
+			if err := on.run(path, a); err != nil {
+				t.Fatal(err)
+			}
+			if err := off.run(path, b); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range SummaryColumns {
+				x, y := c.Value(&a.Summary), c.Value(&b.Summary)
+				if c.Name == "unrealized_bad_debt_usd" || c.Name == "bad_debt_usd" {
+					if math.Abs(x-y) > 1e-12*math.Abs(y) {
+						t.Errorf("gas %v, seed %d path %d: parking changed %s: %v, without %v", gasUSD, cfg.Seed, path, c.Name, x, y)
+					}
+					continue
+				}
+				if math.Float64bits(x) != math.Float64bits(y) {
+					t.Errorf("gas %v, seed %d path %d: parking changed %s: %v, without %v", gasUSD, cfg.Seed, path, c.Name, x, y)
+				}
+			}
+			for i := range a.Series {
+				if a.Series[i] != b.Series[i] {
+					t.Fatalf("gas %v, path %d: parking changed series point %d", gasUSD, path, i)
+				}
+			}
+			parked += on.book.Parked()
+			if a.Summary.SkippedUnprofitable > 0 {
+				parked++
+			}
+		}
+		if parked == 0 {
+			t.Fatalf("gas %v: nothing was ever unprofitable: the test proves nothing", gasUSD)
+		}
+	}
+}

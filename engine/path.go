@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/spiralrisk/spiral/engine/lending"
+	"github.com/spiralrisk/spiral/engine/stablecoin"
 	"github.com/spiralrisk/spiral/stochastic"
 )
 
@@ -43,6 +44,13 @@ type pathRunner struct {
 	dayLoss  ringSum   // realized bad debt over the last 24 h
 	payouts  []float64 // backstop payouts due, by step modulo len
 	backstop float64   // backstop capacity left, USD
+	parking  parking   // when parked positions must be looked at again
+	// noParking turns parking off (tests prove it changes no result).
+	noParking bool
+
+	// Stablecoin; nil without one.
+	coin    *stablecoin.State
+	coinSrc *stochastic.Source
 }
 
 func newPathRunner(cfg *Config) *pathRunner {
@@ -68,6 +76,10 @@ func newPathRunner(cfg *Config) *pathRunner {
 		r.dayLoss = newRingSum(max(int(24*time.Hour/cfg.Step), 1))
 		r.payouts = make([]float64, int(l.Backstop.PayoutDelay/cfg.Step)+1)
 	}
+	if sc := cfg.Stablecoin; sc != nil {
+		r.coin = stablecoin.NewState(&sc.Model, cfg.Step, steps, cfg.Start)
+		r.coinSrc = stochastic.NewSource(cfg.Seed, stochastic.StreamStablecoin)
+	}
 	return r
 }
 
@@ -89,6 +101,16 @@ func (r *pathRunner) run(path int, res *PathResult) error {
 	pool := r.pool
 	pool.Reset()
 	exo := r.price.Reset(r.priceSrc)
+	coin := r.coin
+	var coupling Coupling
+	if coin != nil {
+		coupling = cfg.Stablecoin.Coupling
+		r.coinSrc.Seed(seed, p, stochastic.StreamStablecoin)
+		coin.Reset()
+		if coupling == CouplingCollateral {
+			exo *= coin.Price()
+		}
+	}
 	m := r.market
 	if m != nil {
 		m.reset(exo)
@@ -96,6 +118,7 @@ func (r *pathRunner) run(path int, res *PathResult) error {
 		r.dayLoss.reset()
 		clear(r.payouts)
 		r.backstop = cfg.Liquidation.Backstop.CapacityUSD
+		r.parking = parking{}
 	}
 
 	traced := cfg.Traced(path)
@@ -107,13 +130,22 @@ func (r *pathRunner) run(path int, res *PathResult) error {
 	peak, minPrice := price, price
 	var sig stochastic.Signals
 	var sumU, waitSteps float64
+	var withdrawn float64 // asset coupling: stablecoins paid to depositors in the previous step
 	s.MaxUtilization = pool.Utilization()
 	b := &cfg.Borrowers
 	in := &cfg.Inflow
 
 	for step := 1; step <= r.steps; step++ {
-		// 1. Exogenous price. 2–3. Market price with DEX impact; oracle.
+		// 1. Stablecoin events; exogenous price (in the collateral
+		// coupling times the stablecoin's price at the end of the previous
+		// step). 2–3. Market price with DEX impact; oracle.
+		if coin != nil {
+			coin.Events(step)
+		}
 		exo = r.price.Next(r.priceSrc)
+		if coupling == CouplingCollateral && coin != nil {
+			exo *= coin.Price()
+		}
 		oracle := exo
 		if m != nil {
 			m.step(exo)
@@ -169,6 +201,14 @@ func (r *pathRunner) run(path int, res *PathResult) error {
 		}
 		deposited := pool.Deposit(inflow * r.days * cfg.Pool.Deposits)
 		s.NewDepositsUSD += deposited
+		// Stablecoin holders sell or queue redemptions; arbitrage.
+		if coin != nil {
+			locked := 0.0
+			if coupling == CouplingAsset {
+				locked = pool.Cash
+			}
+			coin.Trade(r.coinSrc, step, withdrawn, locked)
+		}
 
 		// 8. Settlement: backstop payouts due now, then the withdrawal queue
 		// first come, first served.
@@ -180,10 +220,25 @@ func (r *pathRunner) run(path int, res *PathResult) error {
 		paid, wait := pool.Settle(step)
 		s.PaidUSD += paid
 		waitSteps += wait
+		// Stablecoin redemptions within the desk's hours and capacity.
+		if coin != nil {
+			coin.Settle(step)
+			if coupling == CouplingAsset {
+				withdrawn = paid
+			}
+		}
 
 		// 10. Record.
 		if err := pool.Check(); err != nil {
 			return &PathError{Seed: seed, Path: path, Step: step, Err: err}
+		}
+		depeg := 0.0
+		if coin != nil {
+			coin.Record(step)
+			if err := coin.Check(); err != nil {
+				return &PathError{Seed: seed, Path: path, Step: step, Err: err}
+			}
+			depeg = max(0, 1-coin.Price())
 		}
 		u := pool.Utilization()
 		rate = pool.BorrowRate()
@@ -214,16 +269,22 @@ func (r *pathRunner) run(path int, res *PathResult) error {
 				PanicIntensity: panicLevel, LiquidatedUSD: liquidated, BadDebtUSD: s.RealizedBadDebtUSD,
 				Rounds: rounds, KeeperCapacity: capacity,
 			})
+			r.recordCoin(&res.Series[len(res.Series)-1])
 		}
 		sig = stochastic.Signals{
 			Utilization: u,
 			Drawdown:    drawdown,
 			UnmetQueue:  queue / max(pool.Deposits, 1e-300),
 			BadDebt:     s.RealizedBadDebtUSD / cfg.Pool.Deposits,
+			Depeg:       depeg,
 		}
 	}
 
 	s.MinPrice, s.FinalPrice = minPrice, price
+	s.Stablecoin = stablecoin.NoMetrics()
+	if coin != nil {
+		s.Stablecoin = coin.Metrics()
+	}
 	s.MeanUtilization = sumU / float64(r.steps)
 	s.FinalBorrowAPR = pool.BorrowRate()
 	s.FinalDepositsUSD, s.FinalBorrowsUSD, s.FinalReservesUSD = pool.Deposits, pool.Borrows, pool.Reserves
@@ -243,6 +304,21 @@ func (r *pathRunner) run(path int, res *PathResult) error {
 		s.DeficitUSD = pool.Deficit
 	}
 	return nil
+}
+
+// recordCoin fills the stablecoin's fields of a series point.
+func (r *pathRunner) recordCoin(pt *SeriesPoint) {
+	c := r.coin
+	if c == nil {
+		return
+	}
+	pt.PegPrice, pt.PoolStableShare = c.Price(), c.PoolShare()
+	pt.StableSupply, pt.HolderPanic = c.Supply(), c.Panic()
+	pt.HoldersSold, pt.RedeemRequested, pt.RedeemedUSD, pt.StableBurned = c.StepFlows()
+	pt.RedemptionQueue, pt.StableReservesUSD, pt.StableBackingUSD = c.Queued(), c.Reserves(), c.Backing()
+	if r.cfg.Stablecoin.Model.Algorithmic != nil {
+		pt.GovPrice, pt.GovSupply = c.GovPrice(), c.GovSupply()
+	}
 }
 
 // liquidate runs phase 6: rounds in which keepers liquidate positions that
@@ -267,6 +343,11 @@ func (r *pathRunner) liquidate(step int, s *Summary) (repaid, capacity float64, 
 	// protocol's share of the bonus.
 	perUSD := (1 + l.Rules.Bonus*(1-l.Rules.ProtocolFee)) / m.oracle
 	var loss float64
+	skipped := 0
+	// Parked positions are looked at again only at the start of a step: a
+	// position set aside within a step stays aside until its end, parked or
+	// skipped alike.
+	r.parking.release(book, g, index)
 	for rounds < l.Keepers.MaxRounds && left > 0 {
 		acted := false
 		// Once the DEX is so dislocated that no liquidation of any position
@@ -277,10 +358,15 @@ func (r *pathRunner) liquidate(step int, s *Summary) (repaid, capacity float64, 
 			if !ok {
 				break
 			}
-			liq := l.Rules.PlanMaxRepay(p.Debt(index), p.Collateral, m.oracle, min(left, m.bestRepay(perUSD)))
+			debt := p.Debt(index)
+			liq := l.Rules.PlanMaxRepay(debt, p.Collateral, m.oracle, min(left, m.bestRepay(perUSD)))
 			if (liq.Repaid <= 0 && !liq.Exhausted) || m.quote(liq.ToLiquidator)-liq.Repaid-gas < l.Keepers.MinProfitUSD {
-				book.Skip(p)
-				s.SkippedUnprofitable++
+				if !r.noParking && r.parking.tooSmall(debt, m, gas, l) {
+					r.parking.park(book, p, g, index)
+				} else {
+					book.Skip(p)
+					skipped++
+				}
 				continue
 			}
 			m.sell(liq.ToLiquidator)
@@ -306,10 +392,14 @@ func (r *pathRunner) liquidate(step int, s *Summary) (repaid, capacity float64, 
 		}
 		perUSD = (1 + l.Rules.Bonus*(1-l.Rules.ProtocolFee)) / m.oracle
 	}
-	// Positions still liquidatable and not visited: capacity ran out, or
-	// no liquidation could pay.
-	if waiting := book.Liquidatable(m.oracle, index); left <= 0 {
-		s.SkippedCapacity += waiting
+	// Every position still liquidatable waited this step: those set aside
+	// or parked because liquidating them would not pay, the others (not
+	// visited) because capacity ran out or because no liquidation could pay.
+	waiting := book.Liquidatable(m.oracle, index)
+	parked := book.ParkedLiquidatable(m.oracle, index)
+	if left <= 0 {
+		s.SkippedUnprofitable += skipped + parked
+		s.SkippedCapacity += max(0, waiting-skipped-parked)
 	} else {
 		s.SkippedUnprofitable += waiting
 	}
@@ -319,6 +409,57 @@ func (r *pathRunner) liquidate(step int, s *Summary) (repaid, capacity float64, 
 	s.MaxToxicPositions = max(s.MaxToxicPositions, book.Toxic(m.oracle, index, l.Rules.Bonus))
 	r.absorb(loss, step, s)
 	return repaid, capacity, rounds
+}
+
+// parking decides which unprofitable positions may be set aside across
+// steps (lending.BookState.Park) and when they must be looked at again.
+//
+// A keeper's profit from a position that keeps collateral after the
+// liquidation is at most R·((1 + b')·ρ·(1 − f) − 1) − gas, where R ≤ its
+// whole debt, b' the bonus after the protocol's share, f the DEX fee and ρ
+// the ratio of the DEX (= market) price to the oracle price: selling
+// without slippage. Without an oracle delay the oracle updates whenever the
+// market moves more than its deviation threshold, so ρ ≤ 1 + deviation
+// whenever keepers act. A position whose bound, with 1 % more debt than it
+// has, is below the minimum profit at the step's gas cannot be liquidated
+// until gas falls or the borrow index rises by 1 %: it is parked until
+// then. (A position whose collateral a liquidation would exhaust repays
+// less, never more, so the bound holds for it too.) Parking changes no
+// result (TestParkingChangesNothing); it saves taking positions too small to
+// pay for gas from the book in every step.
+type parking struct {
+	active bool
+	gas    float64 // highest gas multiplier at a parking
+	index  float64 // lowest borrow index at a parking
+}
+
+// tooSmall reports whether liquidating p (debt USD) cannot pay however
+// the market moves until gas falls or the index rises 1 %.
+func (k *parking) tooSmall(debt float64, m *market, gas float64, l *Liquidation) bool {
+	if l.Oracle.Delay > 0 {
+		return false // the market can run ahead of a delayed oracle
+	}
+	margin := (1+l.Rules.Bonus*(1-l.Rules.ProtocolFee))*(1+l.Oracle.Deviation)*(1-l.DEX.Fee) - 1
+	return 1.01*debt*margin-gas < l.Keepers.MinProfitUSD
+}
+
+func (k *parking) park(book *lending.BookState, p lending.Position, g, index float64) {
+	book.Park(p)
+	if !k.active {
+		*k = parking{active: true, gas: g, index: index}
+		return
+	}
+	k.gas = max(k.gas, g)
+	k.index = min(k.index, index)
+}
+
+// release unparks every parked position if gas has fallen or the index
+// has risen 1 % since the earliest parking.
+func (k *parking) release(book *lending.BookState, g, index float64) {
+	if k.active && (g < k.gas || index > k.index*1.01) {
+		book.Unpark()
+		*k = parking{}
+	}
 }
 
 // absorb runs the bad-debt waterfall for loss USD realized at step:

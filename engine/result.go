@@ -1,5 +1,7 @@
 package engine
 
+import "github.com/spiralrisk/spiral/engine/stablecoin"
+
 // Summary is one path's metrics (DESIGN §7). Times are hours from the start of
 // the path; a NaN time means the event never happened (written as null).
 type Summary struct {
@@ -51,6 +53,10 @@ type Summary struct {
 	HaircutShare         float64 // fraction of depositors' claims socialized
 	Insolvent            bool    // some bad debt was covered by neither reserves nor backstop
 	InsolventHour        float64 // hours to the first uncovered bad debt; NaN if never
+
+	// Stablecoin holds the stablecoin's metrics; stablecoin.NoMetrics()
+	// without one.
+	Stablecoin stablecoin.Metrics
 }
 
 // SeriesPoint is the state of a traced path at the end of one step.
@@ -77,6 +83,22 @@ type SeriesPoint struct {
 	BadDebtUSD     float64 // cumulative realized bad debt
 	Rounds         int     // cascade rounds with liquidations in the step
 	KeeperCapacity float64 // keeper capacity in the step, USD
+
+	// Stablecoin; all 0 without one (the governance token's too for a
+	// reserve-backed one).
+	PegPrice          float64 // stablecoin's market price, USD
+	PoolStableShare   float64 // stablecoin's share of its market pool
+	StableSupply      float64 // tokens outstanding
+	HolderPanic       float64 // holders' panic intensity, fraction of the float per day
+	HoldersSold       float64 // tokens holders sold into the market in the step
+	RedeemRequested   float64 // tokens holders queued for redemption in the step
+	RedeemedUSD       float64 // redemptions paid in the step
+	RedemptionQueue   float64 // tokens waiting for redemption
+	StableReservesUSD float64 // reserves' book value
+	StableBackingUSD  float64 // reserves the market counts on (frozen deposits at their expected recovery)
+	StableBurned      float64 // tokens burned through the mint/burn swap in the step
+	GovPrice          float64 // governance token's price, USD
+	GovSupply         float64 // governance tokens outstanding
 }
 
 // PathResult is what one path produces.
@@ -161,6 +183,23 @@ var SummaryColumns = []Column[Summary]{
 	{Name: "haircut_share", Doc: "fraction of depositors' claims socialized", Value: func(s *Summary) float64 { return s.HaircutShare }},
 	{Name: "insolvent", Kind: Bool, Doc: "some bad debt was covered by neither reserves nor backstop", Value: func(s *Summary) float64 { return b2f(s.Insolvent) }},
 	{Name: "insolvent_hour", Nullable: true, Doc: "hours to the first uncovered bad debt, null if never", Value: func(s *Summary) float64 { return s.InsolventHour }},
+	{Name: "min_peg_price_usd", Nullable: true, Doc: "lowest stablecoin market price, null without a stablecoin", Value: func(s *Summary) float64 { return s.Stablecoin.MinPrice }},
+	{Name: "final_peg_price_usd", Nullable: true, Doc: "stablecoin market price at the horizon, null without a stablecoin", Value: func(s *Summary) float64 { return s.Stablecoin.FinalPrice }},
+	{Name: "hours_below_0_99", Doc: "hours with the stablecoin below 0.99", Value: func(s *Summary) float64 { return s.Stablecoin.HoursBelow99 }},
+	{Name: "hours_below_0_95", Doc: "hours with the stablecoin below 0.95", Value: func(s *Summary) float64 { return s.Stablecoin.HoursBelow95 }},
+	{Name: "first_depeg_hour", Nullable: true, Doc: "first step end with the stablecoin below 0.99, null if never", Value: func(s *Summary) float64 { return s.Stablecoin.FirstDepegHour }},
+	{Name: "peg_recovered_hour", Nullable: true, Doc: "start of the final stretch at ≥ 0.99 after a depeg, null if never depegged or not recovered by the horizon", Value: func(s *Summary) float64 { return s.Stablecoin.RecoveredHour }},
+	{Name: "max_pool_stable_share", Doc: "largest stablecoin share of its market pool (0.5 = balanced)", Value: func(s *Summary) float64 { return s.Stablecoin.MaxPoolShare }},
+	{Name: "redemptions_paid_usd", Doc: "stablecoin redemptions paid at par (= reserves paid out)", Value: func(s *Summary) float64 { return s.Stablecoin.RedeemedUSD }},
+	{Name: "redemptions_queued_usd", Doc: "stablecoin redemptions waiting at the horizon", Value: func(s *Summary) float64 { return s.Stablecoin.QueuedUSD }},
+	{Name: "stable_reserves_left_usd", Doc: "stablecoin reserves at the horizon, book value", Value: func(s *Summary) float64 { return s.Stablecoin.ReservesLeftUSD }},
+	{Name: "bank_loss_usd", Doc: "stablecoin reserves lost in the bank failure", Value: func(s *Summary) float64 { return s.Stablecoin.BankLossUSD }},
+	{Name: "stable_burned_usd", Doc: "stablecoins burned through the mint/burn swap", Value: func(s *Summary) float64 { return s.Stablecoin.BurnedUSD }},
+	{Name: "defense_bought_usd", Doc: "USD the reserve defense paid for stablecoins", Value: func(s *Summary) float64 { return s.Stablecoin.DefenseUSD }},
+	{Name: "stable_supply_change", Doc: "stablecoin supply at the horizon / at the start − 1", Value: func(s *Summary) float64 { return s.Stablecoin.SupplyChange }},
+	{Name: "gov_supply_multiple", Doc: "governance-token supply at the horizon / at the start (algorithmic; 0 otherwise)", Value: func(s *Summary) float64 { return s.Stablecoin.GovSupplyMultiple }},
+	{Name: "gov_price_fall", Doc: "1 − governance-token price at the horizon / at the start (algorithmic; 0 otherwise)", Value: func(s *Summary) float64 { return s.Stablecoin.GovPriceFall }},
+	{Name: "value_destroyed_usd", Doc: "market value of the stablecoin (and governance token) at the start − at the horizon − paid out in redemptions and defense purchases", Value: func(s *Summary) float64 { return s.Stablecoin.ValueDestroyedUSD }},
 }
 
 func b2f(b bool) float64 {
@@ -195,4 +234,17 @@ var SeriesColumns = []Column[SeriesPoint]{
 	{Name: "bad_debt_usd", Doc: "cumulative realized bad debt", Value: func(p *SeriesPoint) float64 { return p.BadDebtUSD }},
 	{Name: "cascade_rounds", Kind: Int, Doc: "cascade rounds with liquidations in the step", Value: func(p *SeriesPoint) float64 { return float64(p.Rounds) }},
 	{Name: "keeper_capacity_usd", Doc: "keeper capacity in the step", Value: func(p *SeriesPoint) float64 { return p.KeeperCapacity }},
+	{Name: "peg_price_usd", Doc: "stablecoin market price, 0 without a stablecoin", Value: func(p *SeriesPoint) float64 { return p.PegPrice }},
+	{Name: "pool_stable_share", Doc: "stablecoin share of its market pool (0.5 = balanced), 0 without a stablecoin", Value: func(p *SeriesPoint) float64 { return p.PoolStableShare }},
+	{Name: "stable_supply", Doc: "stablecoins outstanding", Value: func(p *SeriesPoint) float64 { return p.StableSupply }},
+	{Name: "holder_panic_per_day", Doc: "stablecoin holders' panic intensity, fraction of the float per day", Value: func(p *SeriesPoint) float64 { return p.HolderPanic }},
+	{Name: "holders_sold", Doc: "stablecoins holders sold into the market in the step", Value: func(p *SeriesPoint) float64 { return p.HoldersSold }},
+	{Name: "redeem_requested", Doc: "stablecoins queued for redemption by holders in the step", Value: func(p *SeriesPoint) float64 { return p.RedeemRequested }},
+	{Name: "redeemed_usd", Doc: "redemptions paid in the step", Value: func(p *SeriesPoint) float64 { return p.RedeemedUSD }},
+	{Name: "redemption_queue", Doc: "stablecoins waiting for redemption", Value: func(p *SeriesPoint) float64 { return p.RedemptionQueue }},
+	{Name: "stable_reserves_usd", Doc: "stablecoin reserves, book value", Value: func(p *SeriesPoint) float64 { return p.StableReservesUSD }},
+	{Name: "stable_backing_usd", Doc: "stablecoin reserves the market counts on (frozen deposits at their expected recovery; the defense's reserve for an algorithmic coin)", Value: func(p *SeriesPoint) float64 { return p.StableBackingUSD }},
+	{Name: "stable_burned", Doc: "stablecoins burned through the mint/burn swap in the step", Value: func(p *SeriesPoint) float64 { return p.StableBurned }},
+	{Name: "gov_price_usd", Doc: "governance-token price, 0 without an algorithmic stablecoin", Value: func(p *SeriesPoint) float64 { return p.GovPrice }},
+	{Name: "gov_supply", Doc: "governance tokens outstanding", Value: func(p *SeriesPoint) float64 { return p.GovSupply }},
 }

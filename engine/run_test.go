@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spiralrisk/spiral/engine/lending"
+	"github.com/spiralrisk/spiral/engine/stablecoin"
 	"github.com/spiralrisk/spiral/stochastic"
 )
 
@@ -255,6 +256,42 @@ func TestPathDoesNotAllocate(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Fatalf("a path allocates %v times", allocs)
+	}
+}
+
+// A path with a stablecoin (asset coupling) allocates nothing either.
+func TestStablecoinPathDoesNotAllocate(t *testing.T) {
+	cfg := testConfig(4)
+	cfg.Start = time.Date(2023, 3, 10, 0, 0, 0, 0, time.UTC)
+	cfg.Stablecoin = &Stablecoin{Coupling: CouplingAsset, Model: stablecoin.Model{
+		Supply: 1e9,
+		Market: stablecoin.Market{A: 20, Fee: 0.0004, SizeUSD: 1e8, StableShare: 0.5},
+		Holders: stablecoin.Holders{Baseline: 0.001, HalfLife: 6 * time.Hour, NoiseSigma: 0.3, RedeemShare: 0.2,
+			Depeg: stochastic.Trigger{Level: 0.01, Weight: 1}, WithdrawnSellShare: 0.5},
+		Events: []stablecoin.Event{{At: 27 * time.Hour, Panic: 0.5}},
+		Reserve: &stablecoin.Reserve{CashUSD: 3e8, BillsUSD: 6e8, BillsLag: 24 * time.Hour, CapacityUSD: 1e7,
+			Bank:         stablecoin.Bank{DepositsUSD: 1e8, Failure: &stablecoin.Failure{At: 27 * time.Hour, ExpectedHaircut: 0.5, GuaranteeAt: 70 * time.Hour, Recovery: 1, RecoveryAt: 85 * time.Hour}},
+			Calendar:     stablecoin.Calendar{OpenHour: 13, CloseHour: 21},
+			Arbitrageurs: stablecoin.Arbitrageurs{Count: 3, CapitalUSD: 2e7, MinDiscount: 0.002, DiscountSpread: 0.02}},
+	}}
+	cfg.Withdrawals = stochastic.SelfExciting{Baseline: 0.015, HalfLife: 12 * time.Hour, Depeg: stochastic.Trigger{Level: 0.005, Weight: 2}}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	r := newPathRunner(cfg)
+	res := &PathResult{Series: make([]SeriesPoint, 0, cfg.seriesCap())}
+	path := 0
+	allocs := testing.AllocsPerRun(10, func() {
+		if err := r.run(path%4, res); err != nil {
+			t.Fatal(err)
+		}
+		path++
+	})
+	if allocs != 0 {
+		t.Fatalf("a path allocates %v times", allocs)
+	}
+	if res.Summary.Stablecoin.MinPrice >= 0.99 || res.Series[0].PegPrice == 0 {
+		t.Fatalf("the stablecoin did not run: %+v", res.Summary.Stablecoin)
 	}
 }
 

@@ -198,7 +198,7 @@ func TestInvalidFileReportsEverything(t *testing.T) {
 	f := "testdata/invalid.yaml"
 	wantLines := []string{
 		f + ":5:8: paths: must be in [1, 1e9], got 0",
-		f + ":8:1: colour: unknown key; known keys: depositors, description, horizon, liquidators, market, name, oracle, outputs, paths, policy, pool, positions, seed, stablecoin, step, sweep",
+		f + ":8:1: colour: unknown key; known keys: depositors, description, horizon, liquidators, market, name, oracle, outputs, paths, policy, pool, positions, seed, stablecoin, start, step, sweep",
 		f + ":13:17: market.price.volatility: must be in [0, 10] per √year, got -0.5",
 		f + `:15:13: pool.deposits: expected a number, got the string "lots"`,
 		f + ":16:16: pool.utilization: must be a finite number, got .nan",

@@ -67,6 +67,7 @@ func readSeries(t *testing.T, text string) stochastic.PriceSeries {
 func minimalConfig() *engine.Config {
 	return &engine.Config{
 		Seed: 1, Paths: 10, Horizon: 24 * time.Hour, Step: time.Hour,
+		Start: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
 		Price: stochastic.GBM{Initial: 100, Volatility: 0.5},
 		Pool: lending.Params{Deposits: 1e6, Utilization: 0.5,
 			Rates: lending.JumpRate{Multiplier: 0.05, JumpMultiplier: 2, Kink: 0.8}},

@@ -30,6 +30,10 @@ type Scenario struct {
 	Horizon Duration `yaml:"horizon,required"`
 	// Step is the length of one step, in [1m, 7d]. Required.
 	Step Duration `yaml:"step,required"`
+	// Start is the calendar time at which paths start, RFC 3339 (UTC
+	// "2023-03-10T00:00:00Z"); a stablecoin's redemption calendar counts
+	// weekends and holidays from it. Default DefaultStart (a Monday).
+	Start string `yaml:"start"`
 	// Market holds the exogenous prices. Required.
 	Market Market `yaml:"market,required"`
 	// Pool is the lending pool. Required.
@@ -45,6 +49,9 @@ type Scenario struct {
 	Oracle *Oracle `yaml:"oracle"`
 	// Depositors is how depositors leave and arrive. Required.
 	Depositors Depositors `yaml:"depositors,required"`
+	// Stablecoin adds a stablecoin run coupled to the pool. Default (nil):
+	// none.
+	Stablecoin *Stablecoin `yaml:"stablecoin"`
 	// Outputs selects what is recorded besides the per-path summary.
 	Outputs Outputs `yaml:"outputs"`
 
@@ -157,14 +164,15 @@ type Outputs struct {
 // does not implement; a file using them is rejected rather than having
 // them silently ignored.
 var notYetSupported = map[string]bool{
-	"stablecoin": true, "policy": true, "sweep": true,
+	"policy": true, "sweep": true,
 }
 
 // defaultScenario returns a scenario holding every default.
 func defaultScenario() *Scenario {
 	return &Scenario{
-		Seed: 1,
-		Pool: Pool{Borrowers: Borrowers{ToleranceAPR: 0.10, MaxRepayPerDay: 1, MaxBorrowPerDay: 1}},
+		Seed:  1,
+		Start: DefaultStart,
+		Pool:  Pool{Borrowers: Borrowers{ToleranceAPR: 0.10, MaxRepayPerDay: 1, MaxBorrowPerDay: 1}},
 		Depositors: Depositors{
 			Inflow: Inflow{ReferenceAPR: 0.05},
 		},
@@ -207,6 +215,7 @@ func ParseIn(dir, filename string, data []byte) (*Scenario, error) {
 		s.Outputs.TraceEvery = s.Step
 	}
 	checkBookKeys(d, s.Positions)
+	fillStablecoinDefaults(s)
 	if s.Positions != nil && s.Oracle == nil {
 		// Written out by Resolved with its defaults.
 		s.Oracle = new(Oracle)
@@ -320,6 +329,7 @@ func (s *Scenario) build() (*engine.Config, []Problem) {
 	}
 	liqProblems, drop := s.liquidation(cfg)
 	problems = append(problems, liqProblems...)
+	problems = append(problems, s.stablecoin(cfg)...)
 	for _, err := range engine.Problems(cfg.Validate()) {
 		path, msg := splitProblem(err.Error())
 		if path == "outputs.trace_every" && everyChecked || dropped(path, drop) {

@@ -38,6 +38,7 @@ func TestDefaults(t *testing.T) {
 		Paths:   10,
 		Horizon: 24 * time.Hour,
 		Step:    time.Hour,
+		Start:   time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
 		Price:   stochastic.GBM{Initial: 100, Volatility: 0.5},
 		Pool: lending.Params{
 			Deposits: 1e6, Utilization: 0.5,

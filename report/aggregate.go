@@ -4,52 +4,12 @@ import (
 	"encoding/json"
 	"io"
 	"math"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-
-	"github.com/spiralrisk/spiral/engine"
 )
-
-// metricValues keeps every path's value of each summary metric in memory
-// (8 bytes per path and metric) until Finish computes the aggregates.
-// Nulls are counted, not stored.
-type metricValues struct {
-	values [][]float64 // per engine.SummaryColumns entry
-	nulls  []int
-}
-
-func newMetricValues(paths int) *metricValues {
-	m := &metricValues{values: make([][]float64, len(engine.SummaryColumns)), nulls: make([]int, len(engine.SummaryColumns))}
-	for i := range m.values {
-		m.values[i] = make([]float64, 0, paths)
-	}
-	return m
-}
-
-func (m *metricValues) add(row []float64) {
-	for i, v := range row {
-		if math.IsNaN(v) {
-			m.nulls[i]++
-			continue
-		}
-		m.values[i] = append(m.values[i], v)
-	}
-}
-
-// column returns the non-null values of the named metric, or nil, false.
-func (m *metricValues) column(name string) ([]float64, bool) {
-	for i, c := range engine.SummaryColumns {
-		if c.Name == name {
-			return m.values[i], true
-		}
-	}
-	return nil, false
-}
 
 // Aggregate is the content of aggregate.json.
 type Aggregate struct {
@@ -61,6 +21,7 @@ type Aggregate struct {
 	HorizonHours   float64 // NaN if unknown
 	Confidence     float64
 	Variants       []VariantAggregate
+	Liquidations   bool // the run has a liquidation model (not written to aggregate.json)
 }
 
 // VariantAggregate holds the statistics of every summary metric of one variant.
@@ -78,26 +39,6 @@ const (
 	methodES       = "mean of the worst (1-p) share of the values: with m = n(1-p), the top floor(m) values fully and the next with weight m-floor(m) (Acerbi-Tasche)"
 	methodESCI     = "percentile bootstrap: 1000 ordinary resamples of all n values (only the top of each is built, exactly), PCG seeded from the FNV-1a hash of the metric name; the (1-c)/2 and (1+c)/2 quantile_cont of the 1000 resampled ES; null when n(1-p) < 10"
 )
-
-// aggregate computes the statistics of one variant from its metric values
-// (sorting them in place), one metric per CPU at a time; each metric's
-// bootstrap has its own seeded source, so the result does not depend on
-// the schedule.
-func (m *metricValues) aggregate(variant string, paths int) VariantAggregate {
-	va := VariantAggregate{Variant: variant, Paths: paths, Metrics: make([]MetricStats, len(engine.SummaryColumns))}
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i, c := range engine.SummaryColumns {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			va.Metrics[i] = Describe(c.Name, m.values[i], m.nulls[i], Confidence)
-		}()
-	}
-	wg.Wait()
-	return va
-}
 
 // jsonNumber is a float that encodes NaN and ±Inf as null.
 type jsonNumber float64

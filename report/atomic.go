@@ -44,7 +44,7 @@ func (a *atomicFile) Write(p []byte) (int, error) {
 	}
 	n, err := a.file.Write(p)
 	if err != nil {
-		err = fmt.Errorf("report: write %s: %w", a.final, err)
+		err = fmt.Errorf("report: write %s: %w", a.final, bareError(err))
 	}
 	return n, err
 }
@@ -69,12 +69,23 @@ func (a *atomicFile) Commit() error {
 	}
 	if err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("report: write %s: %w", a.final, err)
+		return fmt.Errorf("report: write %s: %w", a.final, bareError(err))
 	}
 	if err := syncDir(filepath.Dir(a.final)); err != nil {
 		return fmt.Errorf("report: write %s: sync directory: %w", a.final, err)
 	}
 	return nil
+}
+
+// bareError drops the temporary file's name from an *os.PathError of a
+// write or sync (the message names the final file instead), keeping the
+// cause (e.g. syscall.ENOSPC) for errors.Is.
+func bareError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) && pe.Op != "rename" {
+		return pe.Err
+	}
+	return err
 }
 
 // Discard closes and removes the temporary file. It is safe to call after

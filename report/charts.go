@@ -31,6 +31,7 @@ type FanChart struct {
 	Scale        float64 // display value = Scale × column value (100 for a fraction in %); 0 means 1
 	USD          bool    // the values are US dollars: ticks read $1,500, $2.5M
 	Liquidations bool    // drawn only for runs with a liquidation model (Meta.Liquidations)
+	Stablecoin   bool    // drawn only for runs with a stablecoin (Meta.Stablecoin)
 }
 
 // HistogramChart describes a histogram of one summary column across paths
@@ -65,6 +66,9 @@ var (
 		{Name: "borrow_apr_fan", Column: "borrow_apr", Title: "borrow APR", Label: "borrow APR (%)", Scale: 100},
 		{Name: "market_price_fan", Column: "market_price_usd", Title: "collateral market price", Label: "market price (USD)",
 			USD: true, Liquidations: true},
+		{Name: "peg_fan", Column: "peg_price_usd", Title: "stablecoin price", Label: "stablecoin price (USD)", Stablecoin: true},
+		{Name: "pool_imbalance_fan", Column: "pool_stable_share", Title: "stablecoin share of its market pool",
+			Label: "stablecoin share of the pool (%, 50 = balanced)", Scale: 100, Stablecoin: true},
 	}
 	HistogramCharts = []HistogramChart{
 		{Name: "stuck_share_hist", Column: "stuck_share", Title: "stuck share", Horizon: "after",

@@ -3,36 +3,59 @@
 //
 // # Layout
 //
-//	<out>/summary/variant=<v>/part-<shard>.parquet  one row per path: variant, path, seed, engine.SummaryColumns
-//	<out>/series/variant=<v>/part-<shard>.parquet   one row per (traced path, recorded step): variant, path, engine.SeriesColumns
+//	<out>/summary/variant=<v>/part-<first>.parquet  one row per path: variant, path, seed, engine.SummaryColumns
+//	<out>/series/variant=<v>/part-<first>.parquet   one row per (traced path, recorded step): variant, path, engine.SeriesColumns
 //	<out>/aggregate.parquet, aggregate.json         per variant and metric: n, mean, sd, se, CIs, min, max, quantiles, ES with CIs
 //	<out>/plots/<name>.png and <name>.pdf           FanCharts, HistogramCharts and ScatterCharts
 //	<out>/manifest.json                             what ran, where, when, rows and files written
+//	<out>/manifest-shard-<i>.json                   one per shard of a sharded run: its parts
 //	<out>/_SUCCESS                                  written last; without it the run is incomplete
 //
-// <shard> is the shard index as %05d. The series part exists even when no
-// path is traced (zero rows), so every shard has the same files.
+// # Parts
+//
+// The paths are written in parts of Meta.PartPaths consecutive paths
+// (DefaultPartPaths, one row group), named by their first path as %010d so
+// that names sort by path; each shard starts its parts at its first path.
+// The series part of the same paths exists for every summary part (empty
+// when none of them is traced) and is committed first, so a summary part
+// on disk means its paths are complete. A crash loses at most the part
+// being written.
 //
 // # Use
 //
-//	out, err := report.Create(dir, meta, overwrite)
-//	... engine run with out.Sink() ...
-//	if err != nil { out.Abort(); return err }
-//	if err := out.Finish(); err != nil { out.Abort(); return err }
+//	out, err := report.Create(dir, meta, report.Fresh) // or Overwrite, Resume
+//	for _, r := range out.Todo() { ... engine.Run over r with out.Sink() ... }
+//	interrupted: out.Stop()   failed: out.Abort()   done: out.Finish()
 //
 // Every file is written under a temporary name in its final directory
 // (".<name>.tmp-<random>", which globs such as *.parquet do not match),
 // fsynced and renamed when complete, so a reader never sees half a file.
-// After an error or Abort nothing half-written remains; parts already
-// committed stay, and _SUCCESS is absent. Errors name the file.
+// After a write error or Abort nothing half-written remains; parts already
+// committed stay, and _SUCCESS is absent. Stop (Ctrl-C) commits the part in
+// flight with the paths received so far. Errors name the final file (a
+// full disk reads "report: write <out>/series/variant=base/part-…parquet:
+// no space left on device").
 //
-// # Sharded runs
+// Create with Resume keeps the complete parts of the shard's paths that
+// belong to the same run (scenario SHA-256, seed, paths, spiral version,
+// schema version: ErrOtherRun otherwise), removes temporary files and
+// series parts left by a killed process, and Todo returns the paths still
+// missing. Fresh refuses a directory with parts of the same paths
+// (ErrEarlierRun); Overwrite removes them. The caller keeps other
+// processes from writing the same paths at the same time (cmd/spiral holds
+// a record lock on <out>/.spiral.lock).
+//
+// # Sharded runs and Merge
 //
 // With Meta.Shards > 1 each process writes its own parts and
 // manifest-shard-<shard>.json and nothing else: no aggregate, plots or
-// _SUCCESS. Combining the shards (checking every shard manifest, computing
-// aggregates and charts from the parts, writing _SUCCESS) is the job of
-// `spiral merge`, a later issue.
+// _SUCCESS. Merge checks that the summary parts of every variant tile the
+// paths [0, paths) exactly, each with its series part, and that every part
+// carries the same scenario SHA-256, seed, paths, spiral version and schema
+// version (a *CheckError lists every problem, naming the missing shards),
+// then aggregates exactly as the Finish of a single process: the values
+// are read back in path order, so one process, any shard split and any
+// resume point give the same aggregates, bit for bit.
 //
 // # Parquet
 //
@@ -100,13 +123,14 @@
 // horizon in hours and the number of paths, and describes each method
 // (methods.es_ci for the ES intervals).
 //
-// Memory: the aggregates keep every path's value of every metric in memory
-// (8 bytes × paths × metrics, about 350 MB for 1M paths and 43 metrics).
-// The scatter charts read their per-path pairs from the same columns before
-// the aggregates sort them, so they need no memory of their own beyond the
-// thinned points.
-// Streaming quantile sketches or an external sort will replace this for
-// million-path runs.
+// Memory: nothing is kept per path while the paths are written. Finish
+// (and Merge) read the summary parts back one column at a time, straight
+// from the Parquet pages (readColumn), and aggregate up to GOMAXPROCS
+// metrics at once, fewer when a column is large (AggregateMemory): about
+// 16 bytes a path per metric in flight (the values and a histogram's
+// sorted copy). The scatter charts read their three columns together (24
+// bytes a path); the fan charts read the traced paths' series (bounded by
+// MaxFanValues). Quantiles are exact, as DuckDB's.
 //
 // # Charts
 //

@@ -13,9 +13,9 @@ import (
 	"github.com/spiralrisk/spiral/engine"
 )
 
-func mustCreate(t *testing.T, dir string, m Meta, overwrite bool) *Output {
+func mustCreate(t *testing.T, dir string, m Meta, mode Mode) *Output {
 	t.Helper()
-	o, err := Create(dir, m, overwrite)
+	o, err := Create(dir, m, mode)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func wantNoEntries(t *testing.T, dir string) {
 func TestAbortMidway(t *testing.T) {
 	root := t.TempDir()
 	dir := filepath.Join(root, "a", "out")
-	o := mustCreate(t, dir, testMeta(100), false)
+	o := mustCreate(t, dir, testMeta(100), Fresh)
 	feed(t, o.Sink(), synthetic(0, 50, 10, 24), 16)
 	if len(tempFiles(t, dir)) == 0 {
 		t.Fatal("no temporary parts while writing")
@@ -54,7 +54,7 @@ func TestAbortKeepsExistingDir(t *testing.T) {
 	if err := os.WriteFile(keep, []byte("mine"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	o := mustCreate(t, dir, testMeta(10), false)
+	o := mustCreate(t, dir, testMeta(10), Fresh)
 	feed(t, o.Sink(), synthetic(0, 5, 2, 5), 2)
 	o.Abort()
 	if got := listFiles(t, dir); !slices.Equal(got, []string{"notes.txt"}) {
@@ -67,7 +67,7 @@ func TestAbortKeepsExistingDir(t *testing.T) {
 
 func TestNaNInNonNullableColumn(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
-	o := mustCreate(t, dir, testMeta(20), false)
+	o := mustCreate(t, dir, testMeta(20), Fresh)
 	res := synthetic(0, 20, 3, 10)
 	res[7].Summary.MaxDrawdown = math.NaN()
 	err := o.Sink().Write(res)
@@ -97,7 +97,7 @@ func TestNaNInNonNullableColumn(t *testing.T) {
 		{"nullable Inf", func(r []engine.PathResult) { r[0].Summary.FirstUnmetHour = math.Inf(-1) }, "first_unmet_withdrawal_hour is -Inf"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			o := mustCreate(t, filepath.Join(t.TempDir(), "out"), testMeta(5), false)
+			o := mustCreate(t, filepath.Join(t.TempDir(), "out"), testMeta(5), Fresh)
 			defer o.Abort()
 			r := synthetic(0, 5, 3, 10)
 			tc.mutate(r)
@@ -121,7 +121,7 @@ func TestPathOrderSeedAndCount(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			o := mustCreate(t, filepath.Join(t.TempDir(), "out"), testMeta(10), false)
+			o := mustCreate(t, filepath.Join(t.TempDir(), "out"), testMeta(10), Fresh)
 			defer o.Abort()
 			if err := o.Sink().Write(tc.batch()); err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error = %v, want it to contain %q", err, tc.want)
@@ -130,7 +130,7 @@ func TestPathOrderSeedAndCount(t *testing.T) {
 	}
 	t.Run("too few", func(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "out")
-		o := mustCreate(t, dir, testMeta(10), false)
+		o := mustCreate(t, dir, testMeta(10), Fresh)
 		feed(t, o.Sink(), synthetic(0, 9, 0, 0), 4)
 		if err := o.Finish(); err == nil || !strings.Contains(err.Error(), "received 9 of this shard's 10 paths") {
 			t.Errorf("Finish error = %v", err)
@@ -147,7 +147,7 @@ func TestUnwritableDirectory(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(regular, "out")
-	if _, err := Create(dir, testMeta(5), false); err == nil || !strings.Contains(err.Error(), dir) {
+	if _, err := Create(dir, testMeta(5), Fresh); err == nil || !strings.Contains(err.Error(), dir) {
 		t.Errorf("Create under a regular file: error %v, want one naming %s", err, dir)
 	}
 
@@ -161,7 +161,7 @@ func TestUnwritableDirectory(t *testing.T) {
 		}
 		t.Cleanup(func() { os.Chmod(ro, 0o700) })
 		for _, d := range []string{ro, filepath.Join(ro, "out")} {
-			_, err := Create(d, testMeta(5), false)
+			_, err := Create(d, testMeta(5), Fresh)
 			if err == nil || !strings.Contains(err.Error(), d) {
 				t.Errorf("Create(%s): error %v, want one naming it", d, err)
 			}
@@ -174,20 +174,20 @@ func TestUnwritableDirectory(t *testing.T) {
 
 func TestRefuseCompleteRun(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
-	o := mustCreate(t, dir, testMeta(10), false)
+	o := mustCreate(t, dir, testMeta(10), Fresh)
 	feed(t, o.Sink(), synthetic(0, 10, 2, 12), 10)
 	if err := o.Finish(); err != nil {
 		t.Fatal(err)
 	}
 	before := listFiles(t, dir)
-	_, err := Create(dir, testMeta(10), false)
+	_, err := Create(dir, testMeta(10), Fresh)
 	if err == nil || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), SuccessFile) {
 		t.Fatalf("second Create: error %v, want one naming %s and %s", err, dir, SuccessFile)
 	}
 	if got := listFiles(t, dir); !slices.Equal(got, before) {
 		t.Errorf("a refused Create changed the files: %v, was %v", got, before)
 	}
-	o2 := mustCreate(t, dir, testMeta(10), true)
+	o2 := mustCreate(t, dir, testMeta(10), Overwrite)
 	if _, err := os.Stat(filepath.Join(dir, SuccessFile)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("_SUCCESS still present after Create with overwrite: %v", err)
 	}
@@ -202,7 +202,7 @@ func TestRefuseCompleteRun(t *testing.T) {
 
 func TestFinishErrorNamesFileAndLeavesNoTemp(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
-	o := mustCreate(t, dir, testMeta(10), false)
+	o := mustCreate(t, dir, testMeta(10), Fresh)
 	feed(t, o.Sink(), synthetic(0, 10, 2, 12), 10)
 	// A non-empty directory where aggregate.json goes makes its rename fail.
 	blocker := filepath.Join(dir, AggregateJSON)
@@ -234,7 +234,7 @@ func TestShardedFinish(t *testing.T) {
 	for s := range 3 {
 		m := testMeta(paths)
 		m.Shard, m.Shards, m.FirstPath, m.NumPaths = s, 3, s*10, 10
-		o := mustCreate(t, dir, m, false)
+		o := mustCreate(t, dir, m, Fresh)
 		feed(t, o.Sink(), synthetic(s*10, 10, 5, 6), 4)
 		if err := o.Finish(); err != nil {
 			t.Fatal(err)
@@ -248,10 +248,10 @@ func TestShardedFinish(t *testing.T) {
 			wantTraced = 5
 		}
 		if man.Shard != s || man.Shards != 3 || man.FirstPath != s*10 || man.NumPaths != 10 || man.TracedPaths != wantTraced ||
-			man.Rows[PartPath(SummaryDir, "base", s)] != 10 {
+			man.Rows[PartPath(SummaryDir, "base", s*10)] != 10 {
 			t.Errorf("shard %d manifest: %+v", s, man)
 		}
-		tbl, kv, _ := readParquet(t, filepath.Join(dir, PartPath(SummaryDir, "base", s)))
+		tbl, kv, _ := readParquet(t, filepath.Join(dir, PartPath(SummaryDir, "base", s*10)))
 		wantMetadata(t, "shard part", kv, m)
 		if tbl.NumRows() != 10 {
 			t.Errorf("shard %d rows = %d", s, tbl.NumRows())
@@ -259,8 +259,8 @@ func TestShardedFinish(t *testing.T) {
 	}
 	want := []string{
 		"manifest-shard-00000.json", "manifest-shard-00001.json", "manifest-shard-00002.json",
-		"series/variant=base/part-00000.parquet", "series/variant=base/part-00001.parquet", "series/variant=base/part-00002.parquet",
-		"summary/variant=base/part-00000.parquet", "summary/variant=base/part-00001.parquet", "summary/variant=base/part-00002.parquet",
+		"series/variant=base/part-0000000000.parquet", "series/variant=base/part-0000000010.parquet", "series/variant=base/part-0000000020.parquet",
+		"summary/variant=base/part-0000000000.parquet", "summary/variant=base/part-0000000010.parquet", "summary/variant=base/part-0000000020.parquet",
 	}
 	if got := listFiles(t, dir); !slices.Equal(got, want) {
 		t.Errorf("files = %v\nwant %v", got, want)
@@ -290,7 +290,7 @@ func TestMetaValidation(t *testing.T) {
 			m := testMeta(10)
 			tc.mutate(&m)
 			dir := filepath.Join(t.TempDir(), "out")
-			if _, err := Create(dir, m, false); err == nil || !strings.Contains(err.Error(), tc.want) {
+			if _, err := Create(dir, m, Fresh); err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error = %v, want it to contain %q", err, tc.want)
 			}
 			wantNoEntries(t, dir)
@@ -298,7 +298,7 @@ func TestMetaValidation(t *testing.T) {
 	}
 	m := testMeta(10)
 	m.ScenarioSHA256 = ""
-	o := mustCreate(t, filepath.Join(t.TempDir(), "out"), m, false)
+	o := mustCreate(t, filepath.Join(t.TempDir(), "out"), m, Fresh)
 	defer o.Abort()
 	if o.meta.ScenarioSHA256 != testMeta(10).ScenarioSHA256 {
 		t.Errorf("computed sha256 = %q", o.meta.ScenarioSHA256)
@@ -307,7 +307,7 @@ func TestMetaValidation(t *testing.T) {
 
 func TestNoTracedPathsAndFlatData(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
-	o := mustCreate(t, dir, testMeta(40), false)
+	o := mustCreate(t, dir, testMeta(40), Fresh)
 	res := synthetic(0, 40, 0, 0)
 	for i := range res {
 		res[i].Summary.StuckShare = 0 // a calm run: nothing stuck on any path
@@ -330,9 +330,9 @@ func TestNoTracedPathsAndFlatData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fans := 0 // this run has no liquidation model
+	fans := 0 // this run has no liquidation model and no stablecoin
 	for _, f := range FanCharts {
-		if !f.Liquidations {
+		if !f.Liquidations && !f.Stablecoin {
 			fans++
 		}
 	}
@@ -353,7 +353,7 @@ func TestRowGroups(t *testing.T) {
 	// of RowGroupRows and the rest at Close.
 	dir := filepath.Join(t.TempDir(), "out")
 	m := testMeta(100)
-	o := mustCreate(t, dir, m, false)
+	o := mustCreate(t, dir, m, Fresh)
 	feed(t, o.Sink(), synthetic(0, 100, 100, 700), 7)
 	if err := o.Finish(); err != nil {
 		t.Fatal(err)
@@ -478,7 +478,7 @@ func TestComplete(t *testing.T) {
 	if Complete(dir, m) {
 		t.Fatal("Complete on a missing dir")
 	}
-	o := mustCreate(t, dir, m, false)
+	o := mustCreate(t, dir, m, Fresh)
 	feed(t, o.Sink(), synthetic(0, 10, 2, 12), 10)
 	if Complete(dir, m) {
 		t.Error("Complete before Finish")
@@ -512,7 +512,7 @@ func TestComplete(t *testing.T) {
 	sdir := filepath.Join(t.TempDir(), "sharded")
 	sm := testMeta(20)
 	sm.Shard, sm.Shards, sm.FirstPath, sm.NumPaths = 1, 2, 10, 10
-	o = mustCreate(t, sdir, sm, false)
+	o = mustCreate(t, sdir, sm, Fresh)
 	feed(t, o.Sink(), synthetic(10, 10, 0, 0), 10)
 	if err := o.Finish(); err != nil {
 		t.Fatal(err)

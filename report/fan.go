@@ -16,7 +16,8 @@ type fanCollector struct {
 	steps   []int     // step of each slot, in order of first appearance
 	hours   []float64 // hour of each slot
 	values  [][][]float64
-	paths   int // traced paths seen
+	paths   int   // traced paths seen
+	tooMany int64 // series rows, when too many to read: no fan charts
 }
 
 func newFanCollector(charts []FanChart) (*fanCollector, error) {
@@ -40,23 +41,21 @@ func seriesColumnIndex(name string) int {
 	return -1
 }
 
-func (f *fanCollector) add(series []engine.SeriesPoint) {
-	f.paths++
-	for j := range series {
-		p := &series[j]
-		s, ok := f.slot[p.Step]
-		if !ok {
-			s = len(f.steps)
-			f.slot[p.Step] = s
-			f.steps = append(f.steps, p.Step)
-			f.hours = append(f.hours, p.Hour)
-			for k := range f.values {
-				f.values[k] = append(f.values[k], nil)
-			}
+// add records one traced path's values of the charts' columns (in the
+// order of the charts) at a step.
+func (f *fanCollector) add(step int, hour float64, values []float64) {
+	s, ok := f.slot[step]
+	if !ok {
+		s = len(f.steps)
+		f.slot[step] = s
+		f.steps = append(f.steps, step)
+		f.hours = append(f.hours, hour)
+		for k := range f.values {
+			f.values[k] = append(f.values[k], nil)
 		}
-		for k, col := range f.columns {
-			f.values[k][s] = append(f.values[k][s], engine.SeriesColumns[col].Value(p))
-		}
+	}
+	for k := range f.columns {
+		f.values[k][s] = append(f.values[k][s], values[k])
 	}
 }
 

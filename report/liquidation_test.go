@@ -98,7 +98,7 @@ func TestLiquidationCharts(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "out")
 		m := testMeta(paths)
 		m.Liquidations = liquidations
-		o := mustCreate(t, dir, m, false)
+		o := mustCreate(t, dir, m, Fresh)
 		feed(t, o.Sink(), results, 500)
 		if err := o.Finish(); err != nil {
 			t.Fatal(err)
@@ -250,7 +250,7 @@ func TestAggregateESCI(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
 	m := testMeta(paths)
 	m.Liquidations = true
-	o := mustCreate(t, dir, m, false)
+	o := mustCreate(t, dir, m, Fresh)
 	feed(t, o.Sink(), results, 1000)
 	if err := o.Finish(); err != nil {
 		t.Fatal(err)

@@ -8,7 +8,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"time"
 )
 
 // Manifest is the content of manifest.json (a complete single-process run)
@@ -40,6 +42,35 @@ type Manifest struct {
 	Rows           map[string]int64 `json:"rows"`  // rows per Parquet file
 	Files          []string         `json:"files"` // files written before the manifest, in order
 	Notes          []string         `json:"notes,omitempty"`
+}
+
+// newManifest returns the manifest of meta's run with its versions and
+// times filled in, and empty Rows and Files.
+func newManifest(meta *Meta, start time.Time) *Manifest {
+	return &Manifest{
+		SchemaVersion:  SchemaVersion,
+		Scenario:       meta.ScenarioName,
+		Description:    meta.Description,
+		ScenarioSHA256: meta.ScenarioSHA256,
+		ScenarioYAML:   string(meta.ScenarioYAML),
+		Seed:           meta.Seed,
+		Paths:          meta.Paths,
+		Variants:       []string{meta.Variant},
+		Shard:          0,
+		Shards:         1,
+		FirstPath:      0,
+		NumPaths:       meta.Paths,
+		StepHours:      meta.StepHours,
+		SpiralVersion:  meta.Version,
+		GoVersion:      runtime.Version(),
+		GOOS:           runtime.GOOS,
+		GOARCH:         runtime.GOARCH,
+		Start:          start.Format(time.RFC3339),
+		End:            time.Now().UTC().Format(time.RFC3339),
+		Args:           slices.Clone(meta.Args),
+		Rows:           map[string]int64{},
+		Files:          []string{},
+	}
 }
 
 func (m *Manifest) write(w io.Writer) error {

@@ -5,13 +5,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -34,20 +31,32 @@ type Meta struct {
 	Shard, Shards  int    // this process's shard index in [0, Shards) and the shard count ≥ 1 (0, 1 for a single process)
 	FirstPath      int    // first path of this shard, ≥ 0
 	NumPaths       int    // paths of this shard, ≥ 0, FirstPath+NumPaths ≤ Paths; a single process has 0 and Paths
-	StepHours      float64
-	HorizonHours   float64  // horizon in hours, ≥ 0; 0 means "the last traced hour, if any"
-	Version        string   // spiral version string
-	Args           []string // command line
-	Liquidations   bool     // the run has a liquidation model: the charts marked Liquidations are drawn
+	// PartPaths is the number of paths per part file, ≥ 1; 0 means
+	// DefaultPartPaths. A crash loses at most the part being written.
+	PartPaths    int
+	StepHours    float64
+	HorizonHours float64  // horizon in hours, ≥ 0; 0 means "the last traced hour, if any"
+	Version      string   // spiral version string
+	Args         []string // command line
+	Liquidations bool     // the run has a liquidation model: the charts marked Liquidations are drawn
+	Stablecoin   bool     // the run has a stablecoin: the charts marked Stablecoin are drawn
 }
+
+// DefaultPartPaths is the default number of paths per part file: one row
+// group of the summary. At the baseline's speed a part is about ten seconds
+// of work on two cores.
+const DefaultPartPaths = RowGroupRows
 
 var variantPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
 // finite reports whether v is neither NaN nor ±Inf.
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
-// validate checks m and fills ScenarioSHA256 when empty. Errors read
-// "report: meta.field: message".
+// maxPaths bounds Meta.Paths so that part names (%010d) sort by path.
+const maxPaths = 1e10 - 1
+
+// validate checks m and fills ScenarioSHA256 when empty and PartPaths when
+// 0. Errors read "report: meta.field: message".
 func (m *Meta) validate() error {
 	var errs []error
 	bad := func(field, format string, args ...any) {
@@ -62,8 +71,8 @@ func (m *Meta) validate() error {
 	if m.ScenarioName == "" {
 		bad("scenario_name", "must not be empty")
 	}
-	if m.Paths < 1 {
-		bad("paths", "%d, must be ≥ 1", m.Paths)
+	if m.Paths < 1 || m.Paths > maxPaths {
+		bad("paths", "%d, must be in [1, %d]", m.Paths, int64(maxPaths))
 	}
 	if !variantPattern.MatchString(m.Variant) {
 		bad("variant", "%q must match %s", m.Variant, variantPattern)
@@ -75,6 +84,11 @@ func (m *Meta) validate() error {
 		bad("first_path", "paths [%d, %d+%d) are not within [0, %d)", m.FirstPath, m.FirstPath, m.NumPaths, m.Paths)
 	} else if m.Shards == 1 && (m.FirstPath != 0 || m.NumPaths != m.Paths) {
 		bad("num_paths", "a single shard must cover all %d paths, got [%d, %d)", m.Paths, m.FirstPath, m.FirstPath+m.NumPaths)
+	}
+	if m.PartPaths == 0 {
+		m.PartPaths = DefaultPartPaths
+	} else if m.PartPaths < 0 {
+		bad("part_paths", "%d, must be ≥ 1", m.PartPaths)
 	}
 	if !finite(m.StepHours) || m.StepHours <= 0 {
 		bad("step_hours", "%v, must be > 0", m.StepHours)
@@ -95,29 +109,65 @@ const (
 	SummaryDir        = "summary"
 	SeriesDir         = "series"
 	shardManifestName = "manifest-shard-%05d.json"
+	partName          = "part-%010d.parquet"
 )
 
-// PartPath returns the path of a part relative to the output directory, e.g.
-// "summary/variant=base/part-00000.parquet"; table is SummaryDir or SeriesDir.
-func PartPath(table, variant string, shard int) string {
-	return fmt.Sprintf("%s/variant=%s/part-%05d.parquet", table, variant, shard)
+// PartPath returns the path, relative to the output directory, of the part
+// of table (SummaryDir or SeriesDir) whose first path is first, e.g.
+// "summary/variant=base/part-0000065536.parquet". A part holds the
+// consecutive paths from first on (one summary row per path; the series
+// rows of the traced ones among them); names sort by path.
+func PartPath(table, variant string, first int) string {
+	return table + "/variant=" + variant + "/" + fmt.Sprintf(partName, first)
 }
 
 // ShardManifestPath returns the manifest name of one shard of a sharded run.
 func ShardManifestPath(shard int) string { return fmt.Sprintf(shardManifestName, shard) }
+
+// Range is the paths [First, First+Count).
+type Range struct{ First, Count int }
+
+// End is the first path after r.
+func (r Range) End() int { return r.First + r.Count }
+
+func (r Range) String() string { return fmt.Sprintf("[%d, %d)", r.First, r.End()) }
+
+// Mode says what Create does with the output of earlier runs in the
+// directory.
+type Mode uint8
+
+const (
+	// Fresh refuses a directory holding a complete run (_SUCCESS) or parts
+	// of this shard's paths.
+	Fresh Mode = iota
+	// Overwrite removes _SUCCESS and the parts of this shard's paths; for a
+	// single process also the aggregates, plots and manifests.
+	Overwrite
+	// Resume keeps the complete parts of this shard's paths that belong to
+	// the same run (scenario SHA-256, seed, paths, variant, spiral version
+	// and schema version), removes leftovers of interrupted writes, and
+	// leaves the rest of the paths to do (Output.Todo). A part of another
+	// run is an error.
+	Resume
+)
 
 type outputState uint8
 
 const (
 	stateOpen outputState = iota
 	stateFinished
+	stateStopped
 	stateAborted
 )
 
 // Output writes the result directory of one run (or one shard of it). It is
-// created by Create, fed through Sink, and ended by exactly one of Finish
-// (success) or Abort (failure, cancellation); Abort after Finish does
-// nothing. Its methods may be called from different goroutines.
+// created by Create, fed through Sink with the paths of Todo in order, and
+// ended by exactly one of Finish (success), Stop (interruption: keep the
+// paths received so far) or Abort (failure); Abort after Finish or Stop
+// does nothing. Its methods may be called from different goroutines.
+//
+// The caller must make sure that no other process writes the same paths of
+// the same directory at the same time (cmd/spiral holds a lock).
 type Output struct {
 	mu    sync.Mutex
 	dir   string
@@ -126,33 +176,35 @@ type Output struct {
 	state outputState
 	err   error // first error of Write, returned again by Write and Finish
 
-	createdDirs []string // directories Create or Finish made, parents first
-	summary     *tableWriter
-	series      *tableWriter
-	summaryRow  []float64 // scratch, one value per engine.SummaryColumns
-	seriesRow   []float64 // scratch, one value per engine.SeriesColumns
+	createdDirs []string // directories Create made, parents first
 	summarySpec []columnSpec
 	seriesSpec  []columnSpec
-	metrics     *metricValues
-	fans        *fanCollector
-	fanSpecs    []FanChart // the FanCharts this run draws, in the fan collector's order
-	scatters    []namedChart
-	next        int // the next path expected
+	summaryRow  []float64 // scratch, one value per engine.SummaryColumns
+
+	todo      []Range // the paths still to write, in order
+	cur       int     // index in todo of the range being written
+	next      int     // the next path expected
+	received  int     // paths received
+	traced    int     // paths received with a series
+	summary   *tableWriter
+	series    *tableWriter
+	partFirst int // first path of the open part
+
+	kept  []Range // parts of this shard found complete by Create (Resume)
+	parts []Range // parts committed by this Output
 
 	aggregate *Aggregate // set by a successful Finish of a whole run
 
 	files    []string         // committed files, relative, in order
 	rows     map[string]int64 // rows per Parquet file, relative
-	notes    []string
 	onCommit func(rel string) // test hook: called after each file is committed
 }
 
-// Create prepares dir (creating it if needed), checks that it is writable
-// by creating and removing a probe file, refuses a dir that already holds a
-// complete run (_SUCCESS present) unless overwrite is true (then _SUCCESS is
-// removed at once, so the directory reads as incomplete until Finish), and
-// opens the summary and series parts under temporary names.
-func Create(dir string, meta Meta, overwrite bool) (*Output, error) {
+// Create prepares dir for the run meta describes (creating it if needed):
+// it checks that dir is writable by creating and removing a probe file,
+// then handles earlier output as mode says (see Mode). Parts are opened
+// when their first path arrives.
+func Create(dir string, meta Meta, mode Mode) (*Output, error) {
 	if err := meta.validate(); err != nil {
 		return nil, err
 	}
@@ -167,18 +219,16 @@ func Create(dir string, meta Meta, overwrite bool) (*Output, error) {
 		summarySpec: specsOf(engine.SummaryColumns),
 		seriesSpec:  specsOf(engine.SeriesColumns),
 		summaryRow:  make([]float64, len(engine.SummaryColumns)),
-		seriesRow:   make([]float64, len(engine.SeriesColumns)),
-		next:        meta.FirstPath,
 		rows:        map[string]int64{},
 	}
-	if err := o.create(overwrite); err != nil {
+	if err := o.create(mode); err != nil {
 		o.Abort()
 		return nil, err
 	}
 	return o, nil
 }
 
-func (o *Output) create(overwrite bool) error {
+func (o *Output) create(mode Mode) error {
 	if err := o.mkdirAll(o.dir); err != nil {
 		return fmt.Errorf("report: create output directory %s: %w", o.dir, err)
 	}
@@ -191,61 +241,85 @@ func (o *Output) create(overwrite bool) error {
 		return fmt.Errorf("report: output directory %s: remove probe file: %w", o.dir, err)
 	}
 	success := filepath.Join(o.dir, SuccessFile)
-	if _, err := os.Lstat(success); err == nil {
-		if !overwrite {
-			return fmt.Errorf("report: %s already holds a complete run (%s present); choose another directory or overwrite it", o.dir, SuccessFile)
-		}
-		if err := os.Remove(success); err != nil {
-			return fmt.Errorf("report: overwrite %s: %w", o.dir, err)
-		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("report: %w", err)
+	if _, err := os.Lstat(success); err == nil && mode == Fresh {
+		return fmt.Errorf("report: %s already holds a complete run (%s present); choose another directory, resume or overwrite it", o.dir, SuccessFile)
 	}
-
-	md := fileMetadata(&o.meta)
-	sch, err := summarySchema(md)
+	shard := Range{o.meta.FirstPath, o.meta.NumPaths}
+	kept, err := prepareParts(o.dir, &o.meta, shard, mode)
 	if err != nil {
 		return err
 	}
-	if o.summary, err = o.openPart(SummaryDir, sch); err != nil {
-		return err
+	o.kept = kept
+	o.todo = gaps(shard, kept)
+	if len(o.todo) > 0 {
+		o.next = o.todo[0].First
 	}
-	if sch, err = seriesSchema(md); err != nil {
-		return err
+	// The directory no longer holds a complete run.
+	if err := removeIfExists(success); err != nil {
+		return fmt.Errorf("report: %w", err)
 	}
-	if o.series, err = o.openPart(SeriesDir, sch); err != nil {
-		return err
+	if err := removeIfExists(filepath.Join(o.dir, ShardManifestPath(o.meta.Shard))); err != nil {
+		return fmt.Errorf("report: %w", err)
 	}
-	o.metrics = newMetricValues(o.meta.NumPaths)
-	for _, spec := range FanCharts {
-		if o.draws(spec.Liquidations) {
-			o.fanSpecs = append(o.fanSpecs, spec)
+	if mode == Overwrite && o.meta.Shards == 1 {
+		for _, f := range []string{ManifestFile, AggregateJSON, AggregateParquet} {
+			if err := removeIfExists(filepath.Join(o.dir, f)); err != nil {
+				return fmt.Errorf("report: %w", err)
+			}
+		}
+		if err := os.RemoveAll(filepath.Join(o.dir, PlotsDir)); err != nil {
+			return fmt.Errorf("report: %w", err)
 		}
 	}
-	o.fans, err = newFanCollector(o.fanSpecs)
-	return err
+	return nil
 }
+
+// removeIfExists removes path; a missing file is not an error.
+func removeIfExists(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// gaps returns the parts of shard not covered by done (sorted, inside shard).
+func gaps(shard Range, done []Range) []Range {
+	var out []Range
+	at := shard.First
+	for _, d := range done {
+		if d.First > at {
+			out = append(out, Range{at, d.First - at})
+		}
+		at = max(at, d.End())
+	}
+	if at < shard.End() {
+		out = append(out, Range{at, shard.End() - at})
+	}
+	return out
+}
+
+// Todo returns the path ranges still to be written, in the order Sink
+// expects them: all of this shard's paths, or after Create with Resume
+// those not in a complete part. Run the engine over each in turn.
+func (o *Output) Todo() []Range { return slices.Clone(o.todo) }
+
+// Kept returns the complete parts that Create with Resume kept.
+func (o *Output) Kept() []Range { return slices.Clone(o.kept) }
 
 // draws reports whether this run draws a chart that needs a liquidation
 // model when liquidations is true.
 func (o *Output) draws(liquidations bool) bool { return !liquidations || o.meta.Liquidations }
 
-// namedChart is a chart drawn before the aggregates, saved with the others.
-type namedChart struct {
-	name  string
-	chart *Chart
-}
-
-func (o *Output) openPart(table string, schema *arrow.Schema) (*tableWriter, error) {
-	path := filepath.Join(o.dir, filepath.FromSlash(PartPath(table, o.meta.Variant, o.meta.Shard)))
-	if err := o.mkdirAll(filepath.Dir(path)); err != nil {
-		return nil, fmt.Errorf("report: create %s: %w", filepath.Dir(path), err)
-	}
-	return newTableWriter(path, schema)
-}
-
 // mkdirAll is os.MkdirAll that remembers the directories it made.
 func (o *Output) mkdirAll(dir string) error {
+	made, err := mkdirAll(dir)
+	o.createdDirs = append(o.createdDirs, made...)
+	return err
+}
+
+// mkdirAll is os.MkdirAll that returns the directories it made, parents
+// first.
+func mkdirAll(dir string) ([]string, error) {
 	var missing []string
 	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
 		if _, err := os.Lstat(d); err == nil {
@@ -257,12 +331,13 @@ func (o *Output) mkdirAll(dir string) error {
 		}
 	}
 	err := os.MkdirAll(dir, 0o755)
+	var made []string
 	for i := len(missing) - 1; i >= 0; i-- {
 		if fi, serr := os.Lstat(missing[i]); serr == nil && fi.IsDir() {
-			o.createdDirs = append(o.createdDirs, missing[i])
+			made = append(made, missing[i])
 		}
 	}
-	return err
+	return made, err
 }
 
 // Aggregate is what Finish wrote to aggregate.json, or nil before Finish
@@ -276,12 +351,12 @@ func (o *Output) Aggregate() *Aggregate {
 // Dir returns the output directory.
 func (o *Output) Dir() string { return o.dir }
 
-// Sink returns the engine.Sink that receives every PathResult of this shard
-// in path order. It writes the summary and series parts, keeps the values
-// the aggregates need and the traced series the fan charts need. The first
-// error (a path out of order, a Seed other than Meta.Seed, a NaN or ±Inf in
-// a column that is not nullable, a write error) is returned by every later
-// Write and by Finish.
+// Sink returns the engine.Sink that receives the PathResults of the Todo
+// ranges, each range in path order, the ranges in order. It writes the
+// summary and series parts, committing a part every Meta.PartPaths paths
+// and at the end of each range. The first error (a path out of order, a
+// Seed other than Meta.Seed, a NaN or ±Inf in a column that is not
+// nullable, a write error) is returned by every later Write and by Finish.
 func (o *Output) Sink() engine.Sink { return outputSink{o} }
 
 type outputSink struct{ o *Output }
@@ -295,11 +370,12 @@ func (o *Output) write(batch []engine.PathResult) error {
 		return o.err
 	}
 	if o.state != stateOpen {
-		return errors.New("report: write after Finish or Abort")
+		return errors.New("report: write after Finish, Stop or Abort")
 	}
 	for i := range batch {
 		if err := o.writeOne(&batch[i]); err != nil {
 			o.err = err
+			o.discardOpen()
 			return err
 		}
 	}
@@ -308,10 +384,9 @@ func (o *Output) write(batch []engine.PathResult) error {
 
 func (o *Output) writeOne(r *engine.PathResult) error {
 	s := &r.Summary
-	end := o.meta.FirstPath + o.meta.NumPaths
 	switch {
-	case o.next >= end:
-		return fmt.Errorf("report: path %d: this shard's paths [%d, %d) are all written", s.Path, o.meta.FirstPath, end)
+	case o.cur >= len(o.todo):
+		return fmt.Errorf("report: path %d: this shard's paths [%d, %d) are all written", s.Path, o.meta.FirstPath, o.meta.FirstPath+o.meta.NumPaths)
 	case s.Path != o.next:
 		return fmt.Errorf("report: path %d arrived, want path %d (paths must arrive once, in order)", s.Path, o.next)
 	case s.Seed != o.meta.Seed:
@@ -333,6 +408,11 @@ func (o *Output) writeOne(r *engine.PathResult) error {
 			}
 		}
 	}
+	if o.summary == nil {
+		if err := o.openPart(s.Path); err != nil {
+			return err
+		}
+	}
 
 	rb := o.summary.rb
 	rb.Field(0).(*array.StringBuilder).Append(o.meta.Variant)
@@ -344,8 +424,6 @@ func (o *Output) writeOne(r *engine.PathResult) error {
 	if err := o.summary.endRow(); err != nil {
 		return err
 	}
-	o.metrics.add(o.summaryRow)
-
 	rb = o.series.rb
 	for j := range r.Series {
 		p := &r.Series[j]
@@ -358,25 +436,80 @@ func (o *Output) writeOne(r *engine.PathResult) error {
 			return err
 		}
 	}
-	if len(r.Series) > 0 {
-		o.fans.add(r.Series)
-	}
 	o.next++
+	o.received++
+	if len(r.Series) > 0 {
+		o.traced++
+	}
+	rangeEnd := o.todo[o.cur].End()
+	if o.next == rangeEnd || o.next == o.partFirst+o.meta.PartPaths {
+		if err := o.commitPart(); err != nil {
+			return err
+		}
+	}
+	if o.next == rangeEnd {
+		o.cur++
+		if o.cur < len(o.todo) {
+			o.next = o.todo[o.cur].First
+		}
+	}
 	return nil
 }
 
-// Finish commits the parts, then (single process only) writes
-// aggregate.parquet and aggregate.json, the plots and manifest.json, and
-// writes _SUCCESS last. A shard of a sharded run (Shards > 1) writes only its
-// parts and manifest-shard-<i>.json (i as %05d); aggregating shards is
-// `spiral merge`'s job. Finish fails if the Sink saw an error or did not
-// receive exactly NumPaths paths; it then removes its temporary files, and
-// the caller should still call Abort to remove empty directories.
+// openPart opens the summary and series parts whose first path is first,
+// under temporary names.
+func (o *Output) openPart(first int) error {
+	md := fileMetadata(&o.meta, first)
+	for _, t := range []struct {
+		table  string
+		schema func(arrow.Metadata) (*arrow.Schema, error)
+		w      **tableWriter
+	}{{SeriesDir, seriesSchema, &o.series}, {SummaryDir, summarySchema, &o.summary}} {
+		sch, err := t.schema(md)
+		if err != nil {
+			return err
+		}
+		path := filepath.Join(o.dir, filepath.FromSlash(PartPath(t.table, o.meta.Variant, first)))
+		if err := o.mkdirAll(filepath.Dir(path)); err != nil {
+			return fmt.Errorf("report: create %s: %w", filepath.Dir(path), err)
+		}
+		if *t.w, err = newTableWriter(path, sch); err != nil {
+			return err
+		}
+	}
+	o.partFirst = first
+	return nil
+}
+
+// commitPart commits the open part: the series first, so that a summary
+// part on disk means its chunk is complete.
+func (o *Output) commitPart() error {
+	n := o.summary.rows
+	for _, w := range []**tableWriter{&o.series, &o.summary} {
+		rows := (*w).rows
+		if err := (*w).commit(); err != nil {
+			return err
+		}
+		o.committed((*w).path, rows)
+		*w = nil
+	}
+	o.parts = append(o.parts, Range{o.partFirst, int(n)})
+	return nil
+}
+
+// Finish commits the last part; then a shard of a sharded run (Shards > 1)
+// writes its manifest-shard-<i>.json (i as %05d) and stops: aggregating the
+// shards is Merge's job. A single process aggregates its variant as Merge
+// does: it reads the parts back one column at a time for aggregate.parquet
+// and aggregate.json and the plots, then writes manifest.json and _SUCCESS
+// last. Finish fails if the Sink saw an error or did not receive every path
+// of Todo; it then removes its temporary files, and the caller should
+// still call Abort to remove empty directories.
 func (o *Output) Finish() error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.state != stateOpen {
-		return errors.New("report: Finish after Finish or Abort")
+		return errors.New("report: Finish after Finish, Stop or Abort")
 	}
 	if o.err == nil {
 		o.err = o.finish()
@@ -390,184 +523,81 @@ func (o *Output) Finish() error {
 }
 
 func (o *Output) finish() error {
-	if got := o.next - o.meta.FirstPath; got != o.meta.NumPaths {
-		return fmt.Errorf("report: received %d of this shard's %d paths", got, o.meta.NumPaths)
+	want := 0
+	for _, r := range o.todo {
+		want += r.Count
 	}
-	for _, w := range []*tableWriter{o.summary, o.series} {
-		rows := w.rows
-		if err := w.commit(); err != nil {
-			return err
-		}
-		o.committed(w.path, rows)
-	}
-	horizon := o.meta.HorizonHours
-	if horizon == 0 {
-		horizon = o.fans.lastHour()
+	if o.received != want || o.summary != nil {
+		return fmt.Errorf("report: received %d of this shard's %d paths", o.received, want)
 	}
 	if o.meta.Shards > 1 {
-		return o.writeManifest(filepath.Join(o.dir, ShardManifestPath(o.meta.Shard)), horizon)
+		return o.writeShardManifest()
 	}
-
-	agg := &Aggregate{
-		SchemaVersion: SchemaVersion, Scenario: o.meta.ScenarioName, ScenarioSHA256: o.meta.ScenarioSHA256,
-		Seed: o.meta.Seed, Paths: o.meta.Paths, HorizonHours: horizon, Confidence: Confidence,
-	}
-	// The scatters pair the values of a path, so they are drawn before
-	// aggregate sorts the metric columns in place; sorting does not change
-	// a histogram, so the histograms may share the sorted slices.
-	if err := o.drawScatters(horizon); err != nil {
-		return err
-	}
-	agg.Variants = []VariantAggregate{o.metrics.aggregate(o.meta.Variant, o.meta.NumPaths)}
-	path := filepath.Join(o.dir, AggregateParquet)
-	rows, err := writeAggregateParquet(path, agg, fileMetadata(&o.meta))
+	agg, err := finalize(o.dir, []string{o.meta.Variant}, finalizeOptions{
+		meta: o.meta, start: o.start, onCommit: func(path string, rows int64) { o.committed(path, rows) },
+	})
 	if err != nil {
 		return err
 	}
-	o.committed(path, rows)
-	path = filepath.Join(o.dir, AggregateJSON)
-	if err := writeAtomic(path, agg.WriteJSON); err != nil {
-		return err
-	}
-	o.committed(path, -1)
 	o.aggregate = agg
-
-	if err := o.writePlots(); err != nil {
-		return err
-	}
-	if err := o.writeManifest(filepath.Join(o.dir, ManifestFile), horizon); err != nil {
-		return err
-	}
-	path = filepath.Join(o.dir, SuccessFile)
-	if err := writeAtomic(path, func(io.Writer) error { return nil }); err != nil {
-		return err
-	}
-	o.committed(path, -1)
 	return nil
 }
 
-func (o *Output) writePlots() error {
-	dir := filepath.Join(o.dir, PlotsDir)
-	if err := o.mkdirAll(dir); err != nil {
-		return fmt.Errorf("report: create %s: %w", dir, err)
+// writeShardManifest writes manifest-shard-<i>.json listing every part of
+// this shard, those kept by Resume included.
+func (o *Output) writeShardManifest() error {
+	parts := append(slices.Clone(o.kept), o.parts...)
+	slices.SortFunc(parts, func(a, b Range) int { return a.First - b.First })
+	m := newManifest(&o.meta, o.start)
+	m.Shard, m.Shards = o.meta.Shard, o.meta.Shards
+	m.FirstPath, m.NumPaths = o.meta.FirstPath, o.meta.NumPaths
+	m.Variants = []string{o.meta.Variant}
+	m.TracedPaths = o.traced // of the paths this process wrote
+	for _, p := range parts {
+		for _, table := range []string{SeriesDir, SummaryDir} {
+			m.Files = append(m.Files, PartPath(table, o.meta.Variant, p.First))
+		}
+		m.Rows[PartPath(SummaryDir, o.meta.Variant, p.First)] = int64(p.Count)
 	}
-	title := o.meta.ScenarioName
-	for _, spec := range HistogramCharts {
-		if !o.draws(spec.Liquidations) {
-			continue
-		}
-		values, ok := o.metrics.column(spec.Column)
-		if !ok {
-			return fmt.Errorf("report: histogram %s: no summary column %q", spec.Name, spec.Column)
-		}
-		p, err := NewHistogramPlot(spec, title, o.aggregate.HorizonHours, values)
-		if errors.Is(err, ErrNoData) {
-			o.notes = append(o.notes, fmt.Sprintf("plot %s skipped: column %s has no non-null values", spec.Name, spec.Column))
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("report: %w", err)
-		}
-		if err := o.savePlot(p, dir, spec.Name); err != nil {
-			return err
-		}
+	for rel, n := range o.rows { // series rows are known for the parts written now
+		m.Rows[rel] = n
 	}
-	for k, spec := range o.fanSpecs {
-		p, err := NewFanPlot(spec, title, o.fans.data(k))
-		if errors.Is(err, ErrNoData) {
-			o.notes = append(o.notes, fmt.Sprintf("plot %s skipped: no traced paths", spec.Name))
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("report: %w", err)
-		}
-		if err := o.savePlot(p, dir, spec.Name); err != nil {
-			return err
-		}
+	if o.meta.HorizonHours > 0 {
+		m.HorizonHours = o.meta.HorizonHours
 	}
-	for _, c := range o.scatters {
-		if err := o.savePlot(c.chart, dir, c.name); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// drawScatters draws the ScatterCharts from the metric columns while their
-// values are still in path order. The columns are not nullable, so the
-// i-th value of each belongs to the same path.
-func (o *Output) drawScatters(horizon float64) error {
-	for _, spec := range ScatterCharts {
-		if !o.draws(spec.Liquidations) {
-			continue
-		}
-		var cols [3][]float64
-		for i, name := range []string{spec.X, spec.Y, spec.Split} {
-			values, ok := o.metrics.column(name)
-			if !ok {
-				return fmt.Errorf("report: scatter %s: no summary column %q", spec.Name, name)
-			}
-			if len(values) != o.meta.NumPaths {
-				return fmt.Errorf("report: scatter %s: column %s has %d values for %d paths (nullable?)", spec.Name, name, len(values), o.meta.NumPaths)
-			}
-			cols[i] = values
-		}
-		ch, err := NewScatterPlot(spec, o.meta.ScenarioName, horizon, cols[0], cols[1], cols[2])
-		if errors.Is(err, ErrNoData) {
-			o.notes = append(o.notes, fmt.Sprintf("plot %s skipped: no paths", spec.Name))
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("report: %w", err)
-		}
-		o.scatters = append(o.scatters, namedChart{spec.Name, ch})
-	}
-	return nil
-}
-
-func (o *Output) savePlot(p *Chart, dir, name string) error {
-	written, err := SavePlot(p, dir, name)
-	for _, w := range written {
-		o.committed(w, -1)
-	}
-	return err
-}
-
-func (o *Output) writeManifest(path string, horizon float64) error {
-	m := &Manifest{
-		SchemaVersion:  SchemaVersion,
-		Scenario:       o.meta.ScenarioName,
-		Description:    o.meta.Description,
-		ScenarioSHA256: o.meta.ScenarioSHA256,
-		ScenarioYAML:   string(o.meta.ScenarioYAML),
-		Seed:           o.meta.Seed,
-		Paths:          o.meta.Paths,
-		Variants:       []string{o.meta.Variant},
-		Shard:          o.meta.Shard,
-		Shards:         o.meta.Shards,
-		FirstPath:      o.meta.FirstPath,
-		NumPaths:       o.meta.NumPaths,
-		TracedPaths:    o.fans.paths,
-		StepHours:      o.meta.StepHours,
-		SpiralVersion:  o.meta.Version,
-		GoVersion:      runtime.Version(),
-		GOOS:           runtime.GOOS,
-		GOARCH:         runtime.GOARCH,
-		Start:          o.start.Format(time.RFC3339),
-		End:            time.Now().UTC().Format(time.RFC3339),
-		Args:           o.meta.Args,
-		Rows:           o.rows,
-		Files:          slices.Clone(o.files),
-		Notes:          o.notes,
-	}
-	if finite(horizon) {
-		m.HorizonHours = horizon
-	}
+	path := filepath.Join(o.dir, ShardManifestPath(o.meta.Shard))
 	if err := writeAtomic(path, m.write); err != nil {
 		return err
 	}
 	o.committed(path, -1)
 	return nil
+}
+
+// Stop ends an interrupted run: the paths received so far are complete,
+// so the open part is committed (shorter than PartPaths) and stays with
+// the parts before it; nothing else is written (no manifest, no _SUCCESS).
+// A later Create with Resume continues after them. After a Write error
+// Stop discards the open part instead and returns that error.
+func (o *Output) Stop() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.state != stateOpen {
+		return errors.New("report: Stop after Finish, Stop or Abort")
+	}
+	o.state = stateStopped
+	if o.err == nil && o.summary != nil {
+		o.err = o.commitPart()
+	}
+	o.discardOpen()
+	o.removeEmptyDirs()
+	return o.err
+}
+
+// Received returns the number of paths the Sink has received.
+func (o *Output) Received() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.received
 }
 
 // committed records a file written under its final name; rows < 0 means
@@ -587,19 +617,26 @@ func (o *Output) committed(path string, rows int64) {
 	}
 }
 
-// discardOpen removes the temporary files of parts not yet committed.
+// discardOpen removes the temporary files of the part not yet committed.
 func (o *Output) discardOpen() {
-	for _, w := range []*tableWriter{o.summary, o.series} {
-		if w != nil {
-			w.discard()
+	for _, w := range []**tableWriter{&o.series, &o.summary} {
+		if *w != nil {
+			(*w).discard()
+			*w = nil
 		}
+	}
+}
+
+func (o *Output) removeEmptyDirs() {
+	for i := len(o.createdDirs) - 1; i >= 0; i-- {
+		os.Remove(o.createdDirs[i]) // fails, as wanted, when not empty
 	}
 }
 
 // Abort removes everything this Output created that is not complete: the
 // temporary part files and the directories it made that are now empty.
-// Committed files stay (after a failed Finish they are complete parts).
-// Abort after a successful Finish does nothing; calling it twice is safe.
+// Committed files stay (complete parts). Abort after Finish or Stop does
+// nothing; calling it twice is safe.
 func (o *Output) Abort() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -611,7 +648,5 @@ func (o *Output) Abort() {
 		o.err = errors.New("report: output aborted")
 	}
 	o.discardOpen()
-	for i := len(o.createdDirs) - 1; i >= 0; i-- {
-		os.Remove(o.createdDirs[i]) // fails, as wanted, when not empty
-	}
+	o.removeEmptyDirs()
 }

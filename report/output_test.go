@@ -251,7 +251,7 @@ func TestRoundTrip(t *testing.T) {
 		dir = *keepDir
 	}
 	meta := testMeta(paths)
-	out, err := Create(dir, meta, true)
+	out, err := Create(dir, meta, Overwrite)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,8 +259,9 @@ func TestRoundTrip(t *testing.T) {
 	out.onCommit = func(rel string) { order = append(order, rel) }
 	results := synthetic(0, paths, traced, steps)
 	feed(t, out.Sink(), results, 37)
-	if got := tempFiles(t, dir); len(got) != 2 {
-		t.Errorf("before Finish: temporary files %v, want the two open parts", got)
+	// The part ends with the shard's last path: it is committed at once.
+	if got := tempFiles(t, dir); len(got) != 0 {
+		t.Errorf("before Finish: temporary files %v, want none", got)
 	}
 	if err := out.Finish(); err != nil {
 		t.Fatal(err)
@@ -274,7 +275,7 @@ func TestRoundTrip(t *testing.T) {
 		"_SUCCESS", "aggregate.json", "aggregate.parquet", "manifest.json",
 		"plots/borrow_apr_fan.pdf", "plots/borrow_apr_fan.png", "plots/stuck_share_hist.pdf", "plots/stuck_share_hist.png",
 		"plots/utilization_fan.pdf", "plots/utilization_fan.png",
-		"series/variant=base/part-00000.parquet", "summary/variant=base/part-00000.parquet",
+		"series/variant=base/part-0000000000.parquet", "summary/variant=base/part-0000000000.parquet",
 	}
 	if got := listFiles(t, dir); !slices.Equal(got, wantFiles) {
 		t.Errorf("files = %v\nwant %v", got, wantFiles)
@@ -303,7 +304,7 @@ func TestRoundTrip(t *testing.T) {
 	}
 
 	t.Run("summary", func(t *testing.T) {
-		path := filepath.Join(dir, "summary/variant=base/part-00000.parquet")
+		path := filepath.Join(dir, "summary/variant=base/part-0000000000.parquet")
 		tbl, kv, _ := readParquet(t, path)
 		wantMetadata(t, path, kv, meta)
 		wantCols := append(slices.Clone(SummaryKeyColumns), columnNames(engine.SummaryColumns)...)
@@ -352,7 +353,7 @@ func TestRoundTrip(t *testing.T) {
 	})
 
 	t.Run("series", func(t *testing.T) {
-		path := filepath.Join(dir, "series/variant=base/part-00000.parquet")
+		path := filepath.Join(dir, "series/variant=base/part-0000000000.parquet")
 		tbl, kv, _ := readParquet(t, path)
 		wantMetadata(t, path, kv, meta)
 		wantCols := append(slices.Clone(SeriesKeyColumns), columnNames(engine.SeriesColumns)...)
@@ -532,9 +533,9 @@ func TestRoundTrip(t *testing.T) {
 			t.Errorf("start %q end %q", m.Start, m.End)
 		}
 		wantRows := map[string]int64{
-			"summary/variant=base/part-00000.parquet": paths,
-			"series/variant=base/part-00000.parquet":  traced * steps,
-			"aggregate.parquet":                       int64(len(engine.SummaryColumns)),
+			"summary/variant=base/part-0000000000.parquet": paths,
+			"series/variant=base/part-0000000000.parquet":  traced * steps,
+			"aggregate.parquet":                            int64(len(engine.SummaryColumns)),
 		}
 		for k, v := range wantRows {
 			if m.Rows[k] != v {

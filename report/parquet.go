@@ -34,6 +34,16 @@ const (
 	MetaVersion        = "spiral.version" // spiral's version string
 	MetaVariant        = "spiral.variant"
 	MetaShard          = "spiral.shard" // "i/n", 0-based i
+	// Since schema version 1 as well, added for `spiral merge`, which builds
+	// the report from the parts alone:
+	MetaScenarioName = "spiral.scenario_name"
+	MetaDescription  = "spiral.description"
+	MetaPaths        = "spiral.paths"      // total paths of the run, decimal
+	MetaFirstPath    = "spiral.first_path" // first path of this part, decimal; the part holds its rows in path order
+	MetaStepHours    = "spiral.step_hours"
+	MetaHorizonHours = "spiral.horizon_hours"
+	MetaLiquidations = "spiral.liquidations" // "true" or "false"
+	MetaStablecoin   = "spiral.stablecoin"   // "true" or "false"
 )
 
 // columnSpec is the type information of one result column.
@@ -63,13 +73,20 @@ func arrowType(k engine.ColumnKind) (arrow.DataType, error) {
 	return nil, fmt.Errorf("report: unknown column kind %d", k)
 }
 
-// fileMetadata is the key-value metadata of the Parquet files of one output.
-func fileMetadata(m *Meta) arrow.Metadata {
-	return arrow.NewMetadata(
-		[]string{MetaSchemaVersion, MetaScenario, MetaScenarioSHA256, MetaSeed, MetaVersion, MetaVariant, MetaShard},
-		[]string{strconv.Itoa(SchemaVersion), string(m.ScenarioYAML), m.ScenarioSHA256,
-			strconv.FormatUint(m.Seed, 10), m.Version, m.Variant, fmt.Sprintf("%d/%d", m.Shard, m.Shards)},
-	)
+// fileMetadata is the key-value metadata of the Parquet files of one
+// output; first is the first path of a part, or -1 for the aggregate.
+func fileMetadata(m *Meta, first int) arrow.Metadata {
+	keys := []string{MetaSchemaVersion, MetaScenario, MetaScenarioSHA256, MetaSeed, MetaVersion, MetaVariant, MetaShard,
+		MetaScenarioName, MetaDescription, MetaPaths, MetaStepHours, MetaHorizonHours, MetaLiquidations, MetaStablecoin}
+	values := []string{strconv.Itoa(SchemaVersion), string(m.ScenarioYAML), m.ScenarioSHA256,
+		strconv.FormatUint(m.Seed, 10), m.Version, m.Variant, fmt.Sprintf("%d/%d", m.Shard, m.Shards),
+		m.ScenarioName, m.Description, strconv.Itoa(m.Paths), strconv.FormatFloat(m.StepHours, 'g', -1, 64),
+		strconv.FormatFloat(m.HorizonHours, 'g', -1, 64), strconv.FormatBool(m.Liquidations), strconv.FormatBool(m.Stablecoin)}
+	if first >= 0 {
+		keys = append(keys, MetaFirstPath)
+		values = append(values, strconv.Itoa(first))
+	}
+	return arrow.NewMetadata(keys, values)
 }
 
 // tableSchema is the Arrow schema of a part: the key columns, then the metric

@@ -38,6 +38,7 @@ const usage = `spiral stress-tests DeFi lending pools and stablecoins by Monte C
 
 Usage:
   spiral run [scenario.yaml | preset] [flags]   run a scenario (default: the embedded baseline)
+  spiral merge <out> [--wait D]                 check the parts of a sharded run, aggregate them, write _SUCCESS
   spiral validate scenario.yaml                 check a scenario and print it with every default filled in
   spiral calibrate prices.csv [--model M]       fit price processes (gbm, merton, garch-t) to a price history
   spiral list                                   list the embedded experiments
@@ -70,7 +71,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errHelp
 	case "calibrate":
 		return cmdCalibrate(ctx, rest, stdout, stderr)
-	case "sweep", "report", "merge", "replay", "breakpoint":
+	case "merge":
+		return cmdMerge(ctx, rest, stdout, stderr)
+	case "sweep", "report", "replay", "breakpoint":
 		return badInput("%q is not available in this version yet", verb)
 	default:
 		fmt.Fprint(stderr, usage)

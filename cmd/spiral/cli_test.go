@@ -136,7 +136,7 @@ func TestWorkersDoNotChangeResults(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", name, code, stderr)
 		}
-		b, err := os.ReadFile(filepath.Join(out, "summary", "variant=base", "part-00000.parquet"))
+		b, err := os.ReadFile(filepath.Join(out, "summary", "variant=base", "part-0000000000.parquet"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -159,7 +159,7 @@ func TestRunWritesTheLayout(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	golden(t, "run_40_paths", strings.ReplaceAll(stdout, out, "<out>"))
-	for _, f := range []string{"manifest.json", "summary/variant=base/part-00000.parquet", "series/variant=base/part-00000.parquet",
+	for _, f := range []string{"manifest.json", "summary/variant=base/part-0000000000.parquet", "series/variant=base/part-0000000000.parquet",
 		"aggregate.parquet", "aggregate.json", "plots/stuck_share_hist.png", "plots/stuck_share_hist.pdf",
 		"plots/utilization_fan.png", "plots/utilization_fan.pdf", "plots/borrow_apr_fan.png", "plots/borrow_apr_fan.pdf", "_SUCCESS"} {
 		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 && f != "_SUCCESS" {

@@ -3,6 +3,7 @@
 // Usage:
 //
 //	spiral run [scenario.yaml | preset] [flags]   run a scenario (the embedded baseline when none is given)
+//	spiral merge <out>                            check a sharded run's parts, aggregate them, write _SUCCESS
 //	spiral validate scenario.yaml                 check a scenario and print it resolved
 //	spiral list                                   the embedded experiments
 //	spiral version                                the build's version
@@ -12,17 +13,14 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptContext(os.Stderr)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(exitStatus(err, os.Stderr))

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -29,10 +31,12 @@ type runFlags struct {
 	seedSet   bool
 	workers   int
 	shard     shardFlag
+	shards    int
 	resume    bool
 	quiet     bool
 	overwrite bool
 	chunk     int
+	partPaths int
 }
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -49,15 +53,19 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return nil
 	})
 	fs.IntVar(&f.workers, "workers", runtime.GOMAXPROCS(0), "worker goroutines `W`")
-	fs.Var(&f.shard, "shard", "run shard `i/n` of the paths (0 ≤ i < n)")
-	fs.BoolVar(&f.resume, "resume", false, "do nothing if --out already holds the complete run of the same scenario")
+	fs.Var(&f.shard, "shard", "run shard `i/n` of the paths (0 ≤ i < n); default from $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT or $JOB_COMPLETION_INDEX, else 0/1")
+	fs.IntVar(&f.shards, "shards", 0, "shard count `n` for $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job's completions; default $SPIRAL_SHARDS)")
+	fs.BoolVar(&f.resume, "resume", false, "keep the complete parts of an earlier run of the same scenario in --out and run only the missing paths")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress output")
-	fs.BoolVar(&f.overwrite, "overwrite", false, "replace a previous run in --out")
+	fs.BoolVar(&f.overwrite, "overwrite", false, "replace a previous run's output of these paths in --out")
 	fs.IntVar(&f.chunk, "chunk", 0, "paths per work unit (0 = automatic; results do not depend on it)")
+	fs.IntVar(&f.partPaths, "part-paths", report.DefaultPartPaths, "paths per Parquet part `N`: an interruption loses at most one part (results do not depend on it)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	if len(pos) > 1 {
 		return badInput("run takes at most one scenario, got %d arguments", len(pos))
 	}
@@ -67,6 +75,19 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if f.chunk < 0 {
 		return badInput("--chunk must be ≥ 0, got %d", f.chunk)
 	}
+	if f.partPaths < 1 {
+		return badInput("--part-paths must be ≥ 1, got %d", f.partPaths)
+	}
+	if f.shards < 0 {
+		return badInput("--shards must be ≥ 1, got %d", f.shards)
+	}
+	if f.resume && f.overwrite {
+		return badInput("--resume and --overwrite exclude each other")
+	}
+	shard, shardSource, err := resolveShard(set["shard"], f.shard, f.shards, os.Getenv)
+	if err != nil {
+		return inputError{err}
+	}
 	name := ""
 	if len(pos) == 1 {
 		name = pos[0]
@@ -75,7 +96,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	if fs.Lookup("paths").Value.String() != "0" {
+	if set["paths"] {
 		if f.paths < 1 {
 			return badInput("--paths must be ≥ 1, got %d", f.paths)
 		}
@@ -91,9 +112,13 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if f.out == "" {
 		f.out = filepath.Join("out", sc.Name)
 	}
-	first, count := pathRange(cfg.Paths, f.shard.index, f.shard.count)
+	first, count := pathRange(cfg.Paths, shard.index, shard.count)
 	if count == 0 {
-		return badInput("shard %d/%d of %d paths is empty", f.shard.index, f.shard.count, cfg.Paths)
+		return badInput("shard %d/%d of %d paths is empty", shard.index, shard.count, cfg.Paths)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	if shardSource != "" && !f.quiet {
+		log.Info("shard from the environment", "shard", shard.String(), "from", shardSource, "paths", fmt.Sprintf("[%d, %d)", first, first+count))
 	}
 	resolved := sc.Resolved()
 	meta := report.Meta{
@@ -104,13 +129,15 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		Seed:           cfg.Seed,
 		Paths:          cfg.Paths,
 		Variant:        "base",
-		Shard:          f.shard.index,
-		Shards:         f.shard.count,
+		Shard:          shard.index,
+		Shards:         shard.count,
 		FirstPath:      first,
 		NumPaths:       count,
+		PartPaths:      f.partPaths,
 		StepHours:      cfg.Step.Hours(),
 		HorizonHours:   cfg.Horizon.Hours(),
 		Liquidations:   cfg.Liquidation != nil,
+		Stablecoin:     cfg.Stablecoin != nil,
 		Version:        version(),
 		Args:           append([]string{"spiral", "run"}, args...),
 	}
@@ -118,20 +145,64 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fmt.Fprintf(stdout, "%s: already complete in %s, nothing to do\n", sc.Name, f.out)
 		return nil
 	}
-	out, err := report.Create(f.out, meta, f.overwrite || f.resume)
+	// TODO(sweeps): lock the (variant, path) units of the shard.
+	lock, err := lockRange(f.out, first, count)
+	if errors.Is(err, errLocked) {
+		return badInput("--out %s: another spiral process is writing paths [%d, %d) there (%v); wait for it to end, or choose another --out", f.out, first, first+count, err)
+	}
 	if err != nil {
 		return inputError{fmt.Errorf("--out: %w", err)}
 	}
-	defer out.Abort() // removes anything incomplete; a no-op after Finish
+	defer lock.Release()
+	mode := report.Fresh
+	switch {
+	case f.overwrite:
+		mode = report.Overwrite
+	case f.resume:
+		mode = report.Resume
+	}
+	out, err := report.Create(f.out, meta, mode)
+	switch {
+	case errors.Is(err, report.ErrEarlierRun):
+		return inputError{fmt.Errorf("--out: %w; --resume continues it, --overwrite replaces it", err)}
+	case errors.Is(err, report.ErrOtherRun):
+		return inputError{fmt.Errorf("--out: %w; --overwrite replaces it, or choose another --out", err)}
+	case err != nil:
+		return inputError{fmt.Errorf("--out: %w", err)}
+	}
+	defer out.Abort() // removes anything incomplete; a no-op after Finish or Stop
 
-	log := slog.New(slog.NewTextHandler(stderr, nil))
-	progress, done := progressReporter(stderr, count, f.quiet, log)
+	todo := out.Todo()
+	total := 0
+	for _, r := range todo {
+		total += r.Count
+	}
+	if kept := out.Kept(); len(kept) > 0 && !f.quiet {
+		log.Info("resuming", "parts_kept", len(kept), "paths_kept", count-total, "paths_to_run", total)
+	}
+	progress, done := progressReporter(stderr, max(total, 1), f.quiet, log)
 	start := time.Now()
-	err = engine.Run(ctx, cfg, engine.Options{Workers: f.workers, First: first, Count: count, Chunk: f.chunk, Progress: progress}, out.Sink())
+	offset := 0
+	for _, r := range todo {
+		var p func(int)
+		if progress != nil {
+			p = func(n int) { progress(offset + n) }
+		}
+		err = engine.Run(ctx, cfg, engine.Options{Workers: f.workers, First: r.First, Count: r.Count, Chunk: f.chunk, Progress: p}, out.Sink())
+		if err != nil {
+			break
+		}
+		offset += r.Count
+	}
 	done()
 	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return fmt.Errorf("interrupted; nothing incomplete was kept in %s; run the same command again to redo it", f.out)
+		if ctx.Err() != nil {
+			received := out.Received()
+			if serr := out.Stop(); serr != nil {
+				return fmt.Errorf("%v; and keeping the paths done: %w", context.Cause(ctx), serr)
+			}
+			return fmt.Errorf("%v after %d of %d paths; every complete part is kept in %s (nothing half-written); continue with:\n  %s",
+				context.Cause(ctx), count-total+received, count, f.out, resumeCommand(args))
 		}
 		var pe *engine.PathError
 		if errors.As(err, &pe) {
@@ -144,15 +215,63 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	if !f.quiet {
-		log.Info("done", "paths", count, "steps", cfg.Steps(), "seconds", elapsed.Seconds(),
-			"paths_per_second", float64(count)/elapsed.Seconds())
+		log.Info("done", "paths", total, "steps", cfg.Steps(), "seconds", elapsed.Seconds(),
+			"paths_per_second", float64(total)/elapsed.Seconds())
 	}
-	fmt.Fprintf(stdout, "%s: %d paths × %d steps of %v, seed %d\n", sc.Name, count, cfg.Steps(), sc.Step, cfg.Seed)
+	w := &checkedWriter{w: stdout}
+	fmt.Fprintf(w, "%s: %d paths × %d steps of %v, seed %d\n", sc.Name, count, cfg.Steps(), sc.Step, cfg.Seed)
 	if agg := out.Aggregate(); agg != nil {
-		printHeadline(stdout, agg, cfg.Liquidation != nil)
+		printHeadline(w, agg, cfg.Liquidation != nil)
+	} else if shard.count > 1 {
+		fmt.Fprintf(w, "shard %s done; when every shard is done: spiral merge %s\n", shard.String(), quoteArg(f.out))
 	}
-	fmt.Fprintf(stdout, "wrote %s\n", f.out)
-	return nil
+	fmt.Fprintf(w, "wrote %s\n", f.out)
+	return w.err
+}
+
+// resumeCommand is the command line of this run with --resume added.
+func resumeCommand(args []string) string {
+	parts := []string{"spiral", "run"}
+	resume := false
+	for _, a := range args {
+		if a == "--resume" || a == "-resume" {
+			resume = true
+		}
+		parts = append(parts, quoteArg(a))
+	}
+	if !resume {
+		parts = append(parts, "--resume")
+	}
+	return strings.Join(parts, " ")
+}
+
+// quoteArg quotes a for a POSIX shell when it needs it.
+func quoteArg(a string) string {
+	if a != "" && strings.IndexFunc(a, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,+@%", r))
+	}) < 0 {
+		return a
+	}
+	return "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+}
+
+// checkedWriter keeps the first write error, so that a full disk or a
+// closed pipe on stdout makes the command fail (exit 1) instead of
+// printing nothing silently.
+type checkedWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (c *checkedWriter) Write(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.w.Write(p)
+	if err != nil {
+		c.err = fmt.Errorf("write standard output: %w", err)
+	}
+	return n, err
 }
 
 // bound formats a confidence bound; NaN means too few paths for it.

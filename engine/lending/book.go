@@ -317,6 +317,19 @@ func (s *BookState) Park(p Position) (closed bool) {
 // Parked is the number of parked positions.
 func (s *BookState) Parked() int { return len(s.parked) }
 
+// ParkedLiquidatable is the number of parked positions with a health factor
+// below 1 at oracle price price and borrow index index, in O(parked).
+func (s *BookState) ParkedLiquidatable(price, index float64) int {
+	threshold := price * s.book.lt / index
+	n := 0
+	for _, e := range s.parked {
+		if e.ratio > threshold {
+			n++
+		}
+	}
+	return n
+}
+
 // Unpark makes every parked position a candidate again, in O(k log N).
 func (s *BookState) Unpark() {
 	for _, e := range s.parked {

@@ -1,0 +1,684 @@
+package stablecoin
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/spiralrisk/spiral/engine/amm"
+	"github.com/spiralrisk/spiral/stochastic"
+)
+
+// Depeg thresholds of the metrics.
+const (
+	// DepegLevel is the price below which a path counts as depegged
+	// (first depeg, recovery, hours below 0.99).
+	DepegLevel = 0.99
+	// SevereLevel is the second threshold of the hours-below metrics.
+	SevereLevel = 0.95
+)
+
+// Metrics are one path's stablecoin results. Times are hours from the start
+// of the path; NaN means never.
+type Metrics struct {
+	MinPrice          float64 // lowest end-of-step price, USD
+	FinalPrice        float64 // price at the horizon, USD
+	HoursBelow99      float64 // hours with the price below 0.99
+	HoursBelow95      float64 // hours with the price below 0.95
+	FirstDepegHour    float64 // first step end below 0.99; NaN if never
+	RecoveredHour     float64 // start of the final stretch at ≥ 0.99 after a depeg; NaN if never depegged or not recovered
+	MaxPoolShare      float64 // largest stablecoin share of the market pool
+	RedeemedUSD       float64 // redemptions paid at par (reserves paid out = tokens redeemed)
+	QueuedUSD         float64 // redemptions waiting at the horizon
+	ReservesLeftUSD   float64 // reserves at the horizon (cash, bills, bank deposits at book value)
+	BankLossUSD       float64 // bank deposits lost at the recovery
+	BurnedUSD         float64 // stablecoins burned through the mint/burn swap
+	DefenseUSD        float64 // stablecoins bought by the reserve defense (USD paid)
+	SupplyChange      float64 // final supply / initial supply − 1
+	GovSupplyMultiple float64 // governance-token supply at the horizon / at time 0 (algorithmic; 0 otherwise)
+	GovPriceFall      float64 // 1 − governance-token price at the horizon / at time 0 (algorithmic; 0 otherwise)
+	ValueDestroyedUSD float64 // market value at time 0 − at the horizon − paid out (redemptions, defense purchases)
+}
+
+// NoMetrics are the metrics of a path without a stablecoin: NaN prices and
+// times, 0 amounts.
+func NoMetrics() Metrics {
+	return Metrics{MinPrice: math.NaN(), FinalPrice: math.NaN(), FirstDepegHour: math.NaN(), RecoveredHour: math.NaN()}
+}
+
+// queueEntry is one redemption request: amount tokens of owner (an
+// arbitrageur's index, or −1 for holders).
+type queueEntry struct {
+	amount float64
+	owner  int
+}
+
+// State is one path's stablecoin. Create it once per worker with
+// [NewState]; [State.Reset] starts a path.
+type State struct {
+	m            *Model
+	step         time.Duration
+	start        time.Time
+	hours, days  float64
+	decay        float64 // panic decay per step
+	excite       float64
+	noiseShift   float64
+	pool         amm.StableSwap
+	bal, scratch [2]float64
+	probe        amm.StableSwap // on scratch
+
+	supply, supply0 float64
+	lambda          float64 // holders' panic intensity, per day
+	price           float64
+	eventSell       float64 // tokens events sell in the current step
+	market0         float64 // market value at time 0, USD
+
+	// Reserve-backed.
+	cash, bills, bank float64
+	reserves0         float64
+	billsDue          []float64 // bill proceeds by step modulo len
+	billsPending      float64
+	lagSteps          int
+	frozen            bool
+	haircut           float64 // expected bank haircut while frozen
+	queue             []queueEntry
+	head, n           int
+	queued            float64
+	arbCash           []float64
+
+	// Algorithmic.
+	gov, gov0            float64 // governance-token supply
+	govPrice, govPrice0  float64
+	govL, govU           float64 // governance pool: tokens, USD
+	delta, deltaDecay    float64 // virtual pool imbalance and its decay per step
+	govNoise, govShift   float64 // σ√Δ and −σ²Δ/2
+	mintedValue          float64 // governance tokens minted, USD at the oracle
+	defenseLeft          float64 // reserve value left, USD
+	defenseTokens        float64 // stablecoins bought and burned by the defense
+	halted               bool    // the mint/burn swap has stopped
+	stepHoldersSold      float64
+	stepRedeemRequested  float64
+	stepPaid, stepBurned float64
+
+	met       Metrics
+	everBelow bool
+}
+
+// NewState returns the state for paths of steps steps of length step,
+// starting at start (the calendar's clock). It allocates everything the
+// paths need.
+func NewState(m *Model, step time.Duration, steps int, start time.Time) *State {
+	days := step.Hours() / 24
+	d := math.Exp2(-float64(step) / float64(m.Holders.HalfLife))
+	s := &State{
+		m:          m,
+		step:       step,
+		start:      start.UTC(),
+		hours:      step.Hours(),
+		days:       days,
+		decay:      d,
+		excite:     m.Holders.Excitation * (1 - d) / days,
+		noiseShift: -0.5 * m.Holders.NoiseSigma * m.Holders.NoiseSigma,
+	}
+	s.pool = amm.StableSwap{A: m.Market.A, Fee: m.Market.Fee, Balances: s.bal[:]}
+	s.probe = amm.StableSwap{A: m.Market.A, Fee: m.Market.Fee, Balances: s.scratch[:]}
+	if r := m.Reserve; r != nil {
+		s.lagSteps = int(r.BillsLag / step)
+		s.billsDue = make([]float64, s.lagSteps+1)
+		s.queue = make([]queueEntry, (steps+1)*(r.Arbitrageurs.Count+1)+1)
+		s.arbCash = make([]float64, r.Arbitrageurs.Count)
+	}
+	if a := m.Algorithmic; a != nil {
+		s.deltaDecay = math.Exp2(-float64(step) / float64(a.RecoveryHalfLife))
+		dy := days / stochastic.DaysPerYear
+		s.govNoise = a.Governance.Volatility * math.Sqrt(dy)
+		s.govShift = -0.5 * s.govNoise * s.govNoise
+	}
+	return s
+}
+
+// Reset starts a path.
+func (s *State) Reset() {
+	m := s.m
+	s.supply, s.supply0 = m.Supply, m.Supply
+	s.lambda = 0
+	s.bal[0] = m.Market.SizeUSD * m.Market.StableShare
+	s.bal[1] = m.Market.SizeUSD - s.bal[0]
+	s.price = s.pool.Price(0, 1)
+	s.eventSell = 0
+	s.met = Metrics{MinPrice: s.price, FinalPrice: s.price, FirstDepegHour: math.NaN(), RecoveredHour: math.NaN(),
+		MaxPoolShare: m.Market.StableShare}
+	s.everBelow = false
+	s.market0 = s.supply * s.price
+	if r := m.Reserve; r != nil {
+		s.cash, s.bills, s.bank = r.CashUSD, r.BillsUSD, r.Bank.DepositsUSD
+		s.reserves0 = s.cash + s.bills + s.bank
+		clear(s.billsDue)
+		s.billsPending = 0
+		s.frozen, s.haircut = false, 0
+		s.head, s.n, s.queued = 0, 0, 0
+		for i := range s.arbCash {
+			s.arbCash[i] = r.Arbitrageurs.CapitalUSD
+		}
+	}
+	if a := m.Algorithmic; a != nil {
+		g := a.Governance
+		s.gov, s.gov0 = g.Supply, g.Supply
+		s.govPrice, s.govPrice0 = g.Price, g.Price
+		s.govU, s.govL = g.DepthUSD, g.DepthUSD/g.Price
+		s.delta, s.mintedValue = 0, 0
+		s.defenseLeft, s.defenseTokens = 0, 0
+		s.halted = false
+		if a.Defense != nil {
+			s.defenseLeft = a.Defense.ReserveUSD
+		}
+		s.market0 += s.gov * s.govPrice
+	}
+}
+
+// Price is the stablecoin's secondary-market price, USD.
+func (s *State) Price() float64 { return s.price }
+
+// Supply is the number of tokens outstanding.
+func (s *State) Supply() float64 { return s.supply }
+
+// PoolShare is the stablecoin's share of the market pool's balance.
+func (s *State) PoolShare() float64 { return s.bal[0] / (s.bal[0] + s.bal[1]) }
+
+// Panic is the holders' panic intensity, fraction of the float per day.
+func (s *State) Panic() float64 { return s.lambda }
+
+// Queued is the redemption queue, tokens.
+func (s *State) Queued() float64 { return s.queued }
+
+// Reserves is the reserves' book value: cash, bills (sold or not) and bank
+// deposits, USD; 0 for an algorithmic stablecoin.
+func (s *State) Reserves() float64 { return s.cash + s.bills + s.billsPending + s.bank }
+
+// Backing is the reserves the market counts on: Reserves with frozen bank
+// deposits at their expected recovery, USD; for an algorithmic stablecoin
+// the reserve defense's value left.
+func (s *State) Backing() float64 {
+	if s.m.Reserve == nil {
+		return s.defenseLeft
+	}
+	bank := s.bank
+	if s.frozen {
+		bank *= 1 - s.haircut
+	}
+	return s.cash + s.bills + s.billsPending + bank
+}
+
+// GovPrice and GovSupply are the governance token's price (USD) and supply;
+// 0 for a reserve-backed stablecoin.
+func (s *State) GovPrice() float64  { return s.govPrice }
+func (s *State) GovSupply() float64 { return s.gov }
+
+// StepFlows are the current step's holders' sales (tokens), redemption
+// requests (tokens), redemptions paid (USD) and burns through the mint/burn
+// swap (tokens).
+func (s *State) StepFlows() (sold, requested, paid, burned float64) {
+	return s.stepHoldersSold, s.stepRedeemRequested, s.stepPaid, s.stepBurned
+}
+
+// stepOf is the step in which something at path time at acts: the step
+// that starts at at (step 1 for time 0).
+func (s *State) stepOf(at time.Duration) int { return int(at/s.step) + 1 }
+
+// Events runs phase 1 of step (1-based): bank failure, guarantee and
+// recovery, news.
+func (s *State) Events(step int) {
+	s.stepHoldersSold, s.stepRedeemRequested, s.stepPaid, s.stepBurned = 0, 0, 0, 0
+	s.eventSell = 0
+	for i := range s.m.Events {
+		e := &s.m.Events[i]
+		if s.stepOf(e.At) == step {
+			s.lambda = max(0, s.lambda+e.Panic)
+			s.eventSell += e.SellUSD
+		}
+	}
+	r := s.m.Reserve
+	if r == nil || r.Bank.Failure == nil {
+		return
+	}
+	f := r.Bank.Failure
+	if s.stepOf(f.At) == step {
+		s.frozen, s.haircut = true, f.ExpectedHaircut
+	}
+	if s.stepOf(f.GuaranteeAt) == step {
+		s.haircut = 1 - f.Recovery
+	}
+	if s.stepOf(f.RecoveryAt) == step {
+		loss := s.bank * (1 - f.Recovery)
+		s.bank -= loss
+		s.met.BankLossUSD += loss
+		s.frozen, s.haircut = false, 0
+	}
+}
+
+// Trade runs phase 7 of step: holders sell into the market or queue
+// redemptions, then arbitrage (reserve-backed: arbitrageurs buy below their
+// reservation price and queue the tokens; algorithmic: the defense buys,
+// then arbitrageurs burn and sell the minted governance tokens).
+// withdrawn is the stablecoin a lending pool paid out to its depositors in
+// the previous step and locked the tokens the lending pool holds (asset
+// coupling; 0 otherwise). It draws only from src.
+func (s *State) Trade(src *stochastic.Source, step int, withdrawn, locked float64) {
+	h := &s.m.Holders
+	noise := 1.0
+	if h.NoiseSigma > 0 {
+		noise = math.Exp(h.NoiseSigma*src.NormFloat64() + s.noiseShift)
+	}
+	govNoise := 1.0
+	if s.govNoise > 0 {
+		govNoise = math.Exp(s.govNoise*src.NormFloat64() + s.govShift)
+	}
+	float := max(0, s.supply-s.bal[0]-s.queued-locked-h.Inert*s.supply0)
+
+	panicPart := s.lambda * s.days * noise
+	f := min(1, h.Baseline*s.days*noise+panicPart)
+	panicPart = min(panicPart, f)
+	level := excess(h.Depeg, 1-s.price)
+	if s.m.Reserve != nil {
+		level += excess(h.Shortfall, 1-s.Backing()/s.supply)
+	}
+	s.lambda = s.decay*s.lambda + (1-s.decay)*level + s.excite*panicPart
+
+	out := f * float
+	redeem := 0.0
+	if s.m.Reserve != nil {
+		redeem = h.RedeemShare * out
+	}
+	sell := min(float-redeem, out-redeem+h.WithdrawnSellShare*withdrawn+s.eventSell)
+	if redeem > 0 {
+		s.push(redeem, -1)
+		s.stepRedeemRequested += redeem
+	}
+	if sell > 0 {
+		s.sell(sell)
+		s.stepHoldersSold += sell
+	}
+
+	if s.m.Reserve != nil {
+		s.arbitrage(step)
+	} else {
+		s.algorithmic(govNoise)
+	}
+	s.price = s.pool.Price(0, 1)
+}
+
+func excess(t stochastic.Trigger, signal float64) float64 {
+	if signal <= t.Level {
+		return 0
+	}
+	return t.Weight * (signal - t.Level)
+}
+
+// sell swaps q stablecoins into the market and returns the USD out.
+func (s *State) sell(q float64) float64 {
+	out := s.pool.Dy(0, 1, q)
+	s.bal[0] += q
+	s.bal[1] -= out
+	return out
+}
+
+// buyWith swaps usd into the market and returns the stablecoins out.
+func (s *State) buyWith(usd float64) float64 {
+	out := s.pool.Dy(1, 0, usd)
+	s.bal[1] += usd
+	s.bal[0] -= out
+	return out
+}
+
+// priceAfterBuy is the market price after buying with usd, without
+// trading.
+func (s *State) priceAfterBuy(usd float64) float64 {
+	out := s.pool.Dy(1, 0, usd)
+	s.scratch[0], s.scratch[1] = s.bal[0]-out, s.bal[1]+usd
+	return s.probe.Price(0, 1)
+}
+
+// spendToPrice is the USD, at most budget, whose purchase lifts the price
+// to target (all of budget if that is not enough; 0 if the price is there).
+func (s *State) spendToPrice(target, budget float64) float64 {
+	if budget <= 0 || s.pool.Price(0, 1) >= target {
+		return 0
+	}
+	if s.priceAfterBuy(budget) <= target {
+		return budget
+	}
+	lo, hi := 0.0, budget
+	for range 48 {
+		mid := 0.5 * (lo + hi)
+		if s.priceAfterBuy(mid) < target {
+			lo = mid
+		} else {
+			hi = mid
+		}
+		if hi-lo <= 1e-9*hi {
+			break
+		}
+	}
+	return lo
+}
+
+// costToBuy is the USD needed to buy x stablecoins from the market (+Inf
+// when the pool does not hold them).
+func (s *State) costToBuy(x float64) float64 {
+	if x <= 0 {
+		return 0
+	}
+	y := s.bal[0] - x/(1-s.m.Market.Fee)
+	if y <= 0 {
+		return math.Inf(1)
+	}
+	return s.pool.Y(0, 1, y) - s.bal[1]
+}
+
+// push queues a redemption request.
+func (s *State) push(amount float64, owner int) {
+	s.queued += amount
+	if s.n > 0 {
+		last := &s.queue[(s.head+s.n-1)%len(s.queue)]
+		if last.owner == owner {
+			last.amount += amount
+			return
+		}
+	}
+	if s.n == len(s.queue) { // cannot happen: one entry per owner and step
+		panic("stablecoin: redemption queue full")
+	}
+	s.queue[(s.head+s.n)%len(s.queue)] = queueEntry{amount, owner}
+	s.n++
+}
+
+// stepStart is the calendar time at the start of step.
+func (s *State) stepStart(step int) time.Time {
+	return s.start.Add(time.Duration(step-1) * s.step)
+}
+
+// arbitrage lets the reserve-backed coin's arbitrageurs buy below their
+// reservation prices, keenest first.
+func (s *State) arbitrage(step int) {
+	r := s.m.Reserve
+	a := &r.Arbitrageurs
+	if a.Count == 0 {
+		return
+	}
+	v := min(1, s.Backing()/s.supply)
+	wait := r.Calendar.UntilOpen(s.stepStart(step)) + s.queued/r.CapacityUSD
+	for i := range a.Count {
+		spread := 0.0
+		if a.Count > 1 {
+			spread = a.DiscountSpread * float64(i) / float64(a.Count-1)
+		}
+		target := v - a.MinDiscount - spread - a.WaitPremium*wait/24
+		budget := s.arbCash[i]
+		if a.MaxPerHourUSD > 0 {
+			budget = min(budget, a.MaxPerHourUSD*s.hours)
+		}
+		u := s.spendToPrice(target, budget)
+		if u <= 0 {
+			continue
+		}
+		tokens := s.buyWith(u)
+		s.arbCash[i] -= u
+		s.push(tokens, i)
+	}
+}
+
+// Settle runs phase 8 of step: bill proceeds arrive, redemptions are paid
+// within the step's open hours and capacity from cash and then unfrozen
+// bank deposits, first come first served, and bills are sold for what the
+// queue still needs.
+func (s *State) Settle(step int) {
+	r := s.m.Reserve
+	if r == nil {
+		return
+	}
+	if s.lagSteps > 0 {
+		k := step % len(s.billsDue)
+		s.cash += s.billsDue[k]
+		s.billsPending -= s.billsDue[k]
+		s.billsDue[k] = 0
+		if s.billsPending < 1e-9*s.reserves0 {
+			s.billsPending = max(0, s.billsPending)
+		}
+	}
+	liquid := s.cash
+	if !s.frozen {
+		liquid += s.bank
+	}
+	from := s.stepStart(step)
+	capacity := r.CapacityUSD * r.Calendar.OpenHours(from, from.Add(s.step))
+	pay := min(capacity, liquid, s.queued)
+	if pay > 0 {
+		s.redeem(pay)
+		fromCash := min(pay, s.cash)
+		s.cash -= fromCash
+		s.bank -= pay - fromCash
+		s.bank = max(0, s.bank)
+		s.supply -= pay
+		s.met.RedeemedUSD += pay
+		s.stepPaid = pay
+	}
+	liquid = s.cash + s.billsPending
+	if !s.frozen {
+		liquid += s.bank
+	}
+	if need := s.queued - liquid; need > 0 && s.bills > 0 {
+		sold := min(need, s.bills)
+		s.bills -= sold
+		if s.lagSteps == 0 {
+			s.cash += sold
+		} else {
+			s.billsDue[(step+s.lagSteps)%len(s.billsDue)] += sold
+			s.billsPending += sold
+		}
+	}
+}
+
+// redeem takes pay from the front of the queue, returning arbitrageurs'
+// capital.
+func (s *State) redeem(pay float64) {
+	s.queued -= pay
+	if s.queued < 1e-12*s.supply0 {
+		s.queued = max(0, s.queued)
+	}
+	for pay > 0 && s.n > 0 {
+		e := &s.queue[s.head]
+		take := min(pay, e.amount)
+		e.amount -= take
+		pay -= take
+		if e.owner >= 0 {
+			s.arbCash[e.owner] += take
+		}
+		if e.amount <= 0 {
+			s.head = (s.head + 1) % len(s.queue)
+			s.n--
+		}
+	}
+}
+
+// algorithmic runs the algorithmic coin's defense and arbitrage.
+func (s *State) algorithmic(govNoise float64) {
+	a := s.m.Algorithmic
+	g := &a.Governance
+	// The governance token's market: exogenous noise, then arbitrage
+	// re-centres its pool on the price.
+	s.govPrice *= govNoise
+	s.govU = g.DepthUSD
+	if g.DepthElasticity != 0 {
+		s.govU *= math.Pow(s.govPrice/s.govPrice0, g.DepthElasticity)
+	}
+	s.govL = s.govU / s.govPrice
+	s.delta *= s.deltaDecay
+
+	if d := a.Defense; d != nil && s.defenseLeft > 0 && s.pool.Price(0, 1) < d.Trigger {
+		budget := min(s.defenseLeft*(1-d.SaleCost), d.MaxPerDayUSD*s.days)
+		if u := s.spendToPrice(d.Target, budget); u > 0 {
+			tokens := s.buyWith(u)
+			s.supply -= tokens
+			s.defenseTokens += tokens
+			s.defenseLeft = max(0, s.defenseLeft-u/(1-d.SaleCost))
+			s.met.DefenseUSD += u
+		}
+	}
+
+	// Arbitrageurs: buy x in the market, burn it, sell the minted tokens.
+	oracle := s.govPrice
+	if s.halted = s.halted || oracle < a.HaltBelow; s.halted {
+		return
+	}
+	xmax := s.bal[0] * (1 - s.m.Market.Fee) * (1 - 1e-9)
+	profit := func(x float64) float64 { return s.burnValue(x, oracle) - s.costToBuy(x) }
+	if xmax <= 0 || profit(1e-9*xmax) <= 0 {
+		return
+	}
+	// π is concave (a concave value less a convex cost): golden section.
+	const inv = 0.6180339887498949
+	lo, hi := 0.0, xmax
+	x1, x2 := hi-inv*(hi-lo), lo+inv*(hi-lo)
+	f1, f2 := profit(x1), profit(x2)
+	for range 80 {
+		if f1 < f2 {
+			lo, x1, f1 = x1, x2, f2
+			x2 = lo + inv*(hi-lo)
+			f2 = profit(x2)
+		} else {
+			hi, x2, f2 = x2, x1, f1
+			x1 = hi - inv*(hi-lo)
+			f1 = profit(x1)
+		}
+		if hi-lo <= 1e-9*hi {
+			break
+		}
+	}
+	x := 0.5 * (lo + hi)
+	if profit(x) <= 0 {
+		return
+	}
+	tokens := s.buyWith(s.costToBuy(x))
+	value := s.minted(tokens)
+	units := value / oracle
+	s.delta += tokens
+	s.supply -= tokens
+	s.gov += units
+	s.mintedValue += value
+	s.govSell(units)
+	s.met.BurnedUSD += tokens
+	s.stepBurned = tokens
+}
+
+// minted is the governance-token value, USD at the oracle, minted for
+// burning x stablecoins.
+func (s *State) minted(x float64) float64 {
+	a := s.m.Algorithmic
+	b := a.BasePoolUSD
+	pool := b*b/(b+s.delta) - b*b/(b+s.delta+x)
+	return min((1-a.MinSpread)*x, pool)
+}
+
+// burnValue is what burning x stablecoins and selling the minted tokens
+// brings now, USD.
+func (s *State) burnValue(x, oracle float64) float64 {
+	units := s.minted(x) / oracle
+	fee := s.m.Algorithmic.Governance.Fee
+	return amm.AmountOut(units, s.govL, s.govU, fee)
+}
+
+// govSell sells units of the governance token into its pool; its price
+// becomes the pool's.
+func (s *State) govSell(units float64) {
+	fee := s.m.Algorithmic.Governance.Fee
+	out := amm.AmountOut(units, s.govL, s.govU, fee)
+	s.govL += units
+	s.govU -= out
+	s.govPrice = s.govU / s.govL
+}
+
+// Record runs phase 10 of step: the metrics.
+func (s *State) Record(step int) {
+	p := s.price
+	t := float64(step) * s.hours
+	met := &s.met
+	met.MinPrice = min(met.MinPrice, p)
+	met.MaxPoolShare = max(met.MaxPoolShare, s.PoolShare())
+	if p < DepegLevel {
+		met.HoursBelow99 += s.hours
+		if !s.everBelow {
+			s.everBelow = true
+			met.FirstDepegHour = t
+		}
+		met.RecoveredHour = math.NaN()
+	} else if s.everBelow && math.IsNaN(met.RecoveredHour) {
+		met.RecoveredHour = t - s.hours // the step that ended at ≥ 0.99 started here
+	}
+	if p < SevereLevel {
+		met.HoursBelow95 += s.hours
+	}
+}
+
+// Metrics are the path's metrics at the horizon.
+func (s *State) Metrics() Metrics {
+	met := s.met
+	met.FinalPrice = s.price
+	met.QueuedUSD = s.queued
+	met.ReservesLeftUSD = s.Reserves()
+	met.SupplyChange = s.supply/s.supply0 - 1
+	value := s.supply * s.price
+	if s.m.Algorithmic != nil {
+		met.GovSupplyMultiple = s.gov / s.gov0
+		met.GovPriceFall = 1 - s.govPrice/s.govPrice0
+		value += s.gov * s.govPrice
+	}
+	met.ValueDestroyedUSD = s.market0 - value - met.RedeemedUSD - met.DefenseUSD
+	return met
+}
+
+// Check verifies the accounting: no negative balance; reserve-backed:
+// reserves at time 0 − reserves now − bank losses = redemptions paid =
+// supply burned; algorithmic: supply at time 0 − supply now = burned +
+// bought by the defense, and governance value minted ≤ (1 − min spread) ×
+// burned.
+func (s *State) Check() error {
+	tol := 1e-9 * s.supply0
+	for _, v := range []struct {
+		name string
+		x    float64
+	}{{"supply", s.supply}, {"pool stablecoin balance", s.bal[0]}, {"pool numeraire balance", s.bal[1]},
+		{"redemption queue", s.queued}, {"cash", s.cash}, {"bills", s.bills}, {"bills pending", s.billsPending},
+		{"bank deposits", s.bank}, {"governance supply", s.gov}, {"governance price", s.govPrice}} {
+		if !(v.x >= -tol) || math.IsInf(v.x, 0) {
+			return fmt.Errorf("stablecoin: %s is %v", v.name, v.x)
+		}
+	}
+	for _, c := range s.arbCash {
+		if !(c >= -tol) {
+			return fmt.Errorf("stablecoin: arbitrageur cash is %v", c)
+		}
+	}
+	if !(s.price > 0) || math.IsInf(s.price, 0) {
+		return fmt.Errorf("stablecoin: price is %v", s.price)
+	}
+	if s.m.Reserve != nil {
+		paid := s.reserves0 - s.Reserves() - s.met.BankLossUSD
+		if math.Abs(paid-s.met.RedeemedUSD) > tol {
+			return fmt.Errorf("stablecoin: reserves paid out %.17g ≠ redemptions %.17g", paid, s.met.RedeemedUSD)
+		}
+		if burned := s.supply0 - s.supply; math.Abs(burned-s.met.RedeemedUSD) > tol {
+			return fmt.Errorf("stablecoin: supply burned %.17g ≠ redemptions %.17g", burned, s.met.RedeemedUSD)
+		}
+		if s.supply-s.bal[0]-s.queued < -tol {
+			return fmt.Errorf("stablecoin: pool and queue hold %.17g, more than the supply %.17g", s.bal[0]+s.queued, s.supply)
+		}
+		return nil
+	}
+	if burned := s.supply0 - s.supply; math.Abs(burned-s.met.BurnedUSD-s.defenseTokens) > tol {
+		return fmt.Errorf("stablecoin: supply burned %.17g ≠ swap burns %.17g + defense %.17g", burned, s.met.BurnedUSD, s.defenseTokens)
+	}
+	if max := (1 - s.m.Algorithmic.MinSpread) * s.met.BurnedUSD; s.mintedValue > max+tol {
+		return fmt.Errorf("stablecoin: minted %.17g USD of governance tokens for %.17g burned", s.mintedValue, s.met.BurnedUSD)
+	}
+	return nil
+}

@@ -1,0 +1,225 @@
+package stablecoin
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/spiralrisk/spiral/stochastic"
+)
+
+var friday = time.Date(2023, 3, 10, 0, 0, 0, 0, time.UTC)
+
+// reserveModel is a small USDC-like coin whose bank fails on Saturday.
+func reserveModel() *Model {
+	return &Model{
+		Supply: 10e9,
+		Market: Market{A: 20, Fee: 0.0004, SizeUSD: 1e9, StableShare: 0.5},
+		Holders: Holders{Baseline: 0.001, HalfLife: 6 * time.Hour, Excitation: 0.3, NoiseSigma: 0.3,
+			Depeg: stochastic.Trigger{Level: 0.02, Weight: 0.3}, Shortfall: stochastic.Trigger{Weight: 1}, RedeemShare: 0.2},
+		Events: []Event{{At: 27 * time.Hour, Panic: 0.4, SellUSD: 1e8}},
+		Reserve: &Reserve{CashUSD: 2e9, BillsUSD: 7e9, BillsLag: 24 * time.Hour, CapacityUSD: 1e8,
+			Bank:         Bank{DepositsUSD: 1e9, Failure: &Failure{At: 27 * time.Hour, ExpectedHaircut: 0.5, GuaranteeAt: 70 * time.Hour, Recovery: 0.9, RecoveryAt: 85 * time.Hour}},
+			Calendar:     Calendar{OpenHour: 13, CloseHour: 21},
+			Arbitrageurs: Arbitrageurs{Count: 3, CapitalUSD: 3e8, MaxPerHourUSD: 2e7, MinDiscount: 0.002, DiscountSpread: 0.02, WaitPremium: 0.01}},
+	}
+}
+
+func algoModel() *Model {
+	return &Model{
+		Supply: 10e9,
+		Market: Market{A: 100, Fee: 0.0004, SizeUSD: 1e9, StableShare: 0.5},
+		Holders: Holders{Baseline: 0.0002, HalfLife: 24 * time.Hour, Excitation: 0.6, NoiseSigma: 0.3,
+			Depeg: stochastic.Trigger{Level: 0.01, Weight: 5}, Inert: 0.2},
+		Events: []Event{{At: 21 * time.Hour, Panic: 0.3, SellUSD: 5e8}},
+		Algorithmic: &Algorithmic{
+			Governance:  Governance{Supply: 350e6, Price: 77, DepthUSD: 5e8, Fee: 0.003, Volatility: 0.9, DepthElasticity: 0.25},
+			BasePoolUSD: 5e8, MinSpread: 0.005, RecoveryHalfLife: 10 * time.Minute, HaltBelow: 0.001,
+			Defense: &Defense{ReserveUSD: 1e9, Trigger: 0.985, Target: 0.995, MaxPerDayUSD: 5e8, SaleCost: 0.01},
+		},
+	}
+}
+
+// runPath runs one path standalone, checking the accounting every step.
+func runPath(t *testing.T, m *Model, steps int, seed uint64, each func(*State, int)) *State {
+	t.Helper()
+	if err := m.Validate(time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	s := NewState(m, time.Hour, steps, friday)
+	src := stochastic.NewSource(seed, stochastic.StreamStablecoin)
+	s.Reset()
+	for k := 1; k <= steps; k++ {
+		s.Events(k)
+		s.Trade(src, k, 0, 0)
+		s.Settle(k)
+		s.Record(k)
+		if err := s.Check(); err != nil {
+			t.Fatalf("seed %d step %d: %v", seed, k, err)
+		}
+		if each != nil {
+			each(s, k)
+		}
+	}
+	return s
+}
+
+func TestCalendar(t *testing.T) {
+	c := Calendar{OpenHour: 13, CloseHour: 21, Holidays: []time.Time{time.Date(2023, 3, 14, 0, 0, 0, 0, time.UTC)}}
+	for _, tc := range []struct {
+		from, to time.Time
+		open     float64
+	}{
+		{friday, friday.Add(24 * time.Hour), 8},                                      // Friday
+		{friday.Add(24 * time.Hour), friday.Add(72 * time.Hour), 0},                  // the weekend
+		{friday.Add(72 * time.Hour), friday.Add(96 * time.Hour), 8},                  // Monday
+		{friday.Add(96 * time.Hour), friday.Add(120 * time.Hour), 0},                 // a holiday
+		{friday.Add(14*time.Hour + 30*time.Minute), friday.Add(15 * time.Hour), 0.5}, // half an open hour
+		{friday.Add(20 * time.Hour), friday.Add(22 * time.Hour), 1},
+	} {
+		if got := c.OpenHours(tc.from, tc.to); math.Abs(got-tc.open) > 1e-12 {
+			t.Errorf("OpenHours(%v, %v) = %v, want %v", tc.from, tc.to, got, tc.open)
+		}
+	}
+	// Saturday 03:00 → Monday 13:00 is 58 h; Friday 14:00 is open.
+	if got := c.UntilOpen(friday.Add(27 * time.Hour)); got != 58 {
+		t.Errorf("UntilOpen(Sat 03:00) = %v, want 58", got)
+	}
+	if got := c.UntilOpen(friday.Add(14 * time.Hour)); got != 0 {
+		t.Errorf("UntilOpen(Fri 14:00) = %v, want 0", got)
+	}
+}
+
+// Redemptions are paid only in open hours, at par from reserves, and the
+// accounting identities hold on every step (Check); the bank loss is
+// (1 − recovery) × deposits.
+func TestReserveRedemptionsAndConservation(t *testing.T) {
+	m := reserveModel()
+	for seed := uint64(1); seed <= 5; seed++ {
+		s := runPath(t, m, 168, seed, func(s *State, k int) {
+			_, _, paid, _ := s.StepFlows()
+			from := friday.Add(time.Duration(k-1) * time.Hour)
+			if paid > 0 && m.Reserve.Calendar.OpenHours(from, from.Add(time.Hour)) == 0 {
+				t.Fatalf("seed %d: %v paid at step %d, a closed hour", seed, paid, k)
+			}
+			if paid > m.Reserve.CapacityUSD*(1+1e-12) {
+				t.Fatalf("seed %d: %v paid in one hour, above capacity", seed, paid)
+			}
+		})
+		met := s.Metrics()
+		if math.Abs(met.BankLossUSD-1e8) > 1 {
+			t.Errorf("seed %d: bank loss %v, want 1e8", seed, met.BankLossUSD)
+		}
+		r0 := 2e9 + 7e9 + 1e9
+		if d := r0 - met.ReservesLeftUSD - met.BankLossUSD - met.RedeemedUSD; math.Abs(d) > 1e-6*r0 {
+			t.Errorf("seed %d: reserves out − redemptions = %v", seed, d)
+		}
+		if d := m.Supply*(1+met.SupplyChange) - (m.Supply - met.RedeemedUSD); math.Abs(d) > 1e-6*m.Supply {
+			t.Errorf("seed %d: supply burned differs from redemptions by %v", seed, d)
+		}
+		if met.MinPrice >= 0.99 || math.IsNaN(met.FirstDepegHour) || met.FirstDepegHour < 28 {
+			t.Errorf("seed %d: min %v first depeg %v: the failure should depeg the coin after hour 27", seed, met.MinPrice, met.FirstDepegHour)
+		}
+	}
+}
+
+// Burning through the swap mints governance tokens worth at most
+// (1 − min spread) per stablecoin at the oracle price; supply falls by the
+// burns and the defense's purchases (Check, every step).
+func TestAlgorithmicIdentities(t *testing.T) {
+	m := algoModel()
+	for seed := uint64(1); seed <= 5; seed++ {
+		prevGov, prevSupply := 0.0, 0.0
+		s := runPath(t, m, 240, seed, func(s *State, k int) {
+			_, _, _, burned := s.StepFlows()
+			if k > 1 {
+				minted := s.GovSupply() - prevGov
+				if minted < 0 || burned > 0 && minted == 0 || burned == 0 && minted != 0 {
+					t.Fatalf("seed %d step %d: burned %v, minted %v", seed, k, burned, minted)
+				}
+				if s.Supply() > prevSupply-burned+1e-6 {
+					t.Fatalf("seed %d step %d: supply %v after burning %v from %v", seed, k, s.Supply(), burned, prevSupply)
+				}
+			}
+			prevGov, prevSupply = s.GovSupply(), s.Supply()
+		})
+		met := s.Metrics()
+		if met.BurnedUSD <= 0 || met.GovSupplyMultiple <= 1 || met.DefenseUSD <= 0 {
+			t.Errorf("seed %d: burned %v, multiple %v, defense %v: the run should use the swap and the defense", seed, met.BurnedUSD, met.GovSupplyMultiple, met.DefenseUSD)
+		}
+	}
+	// Without the trigger the peg holds.
+	calm := *m
+	calm.Events = nil
+	for seed := uint64(1); seed <= 5; seed++ {
+		if met := runPath(t, &calm, 240, seed, nil).Metrics(); met.MinPrice < 0.99 {
+			t.Errorf("seed %d: no trigger, min %v", seed, met.MinPrice)
+		}
+	}
+}
+
+func TestMintedValue(t *testing.T) {
+	m := algoModel()
+	s := NewState(m, time.Hour, 1, friday)
+	s.Reset()
+	b := m.Algorithmic.BasePoolUSD
+	for _, x := range []float64{1, 1e6, 1e8, 1e9} {
+		want := min(0.995*x, b-b*b/(b+x))
+		if got := s.minted(x); math.Abs(got-want) > 1e-9*want {
+			t.Errorf("minted(%v) = %v, want %v", x, got, want)
+		}
+	}
+	if s.minted(1e6) != 0.995e6 {
+		t.Errorf("small burns pay the minimum spread: %v", s.minted(1e6))
+	}
+}
+
+func TestStateDoesNotAllocate(t *testing.T) {
+	for name, m := range map[string]*Model{"reserve": reserveModel(), "algorithmic": algoModel()} {
+		s := NewState(m, time.Hour, 168, friday)
+		src := stochastic.NewSource(1, stochastic.StreamStablecoin)
+		allocs := testing.AllocsPerRun(5, func() {
+			s.Reset()
+			for k := 1; k <= 168; k++ {
+				s.Events(k)
+				s.Trade(src, k, 1e6, 1e8)
+				s.Settle(k)
+				s.Record(k)
+				if err := s.Check(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_ = s.Metrics()
+		})
+		if allocs != 0 {
+			t.Errorf("%s: a path allocates %v times", name, allocs)
+		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	m := reserveModel()
+	m.Supply = math.NaN()
+	m.Holders.RedeemShare = 2
+	m.Reserve.Bank.Failure.GuaranteeAt = 10 * time.Hour
+	m.Events[0].At = 90 * time.Minute
+	m.Reserve.Calendar.CloseHour = 13
+	err := m.Validate(time.Hour)
+	for _, want := range []string{"supply: ", "holders.redeem_share: ", "backing.bank.failure.guarantee_at: ", "events.0.at: ", "backing.calendar.close_hour: "} {
+		if err == nil || !contains(err.Error(), want) {
+			t.Errorf("Validate: %v lacks %q", err, want)
+		}
+	}
+	if err := algoModel().Validate(time.Hour); err != nil {
+		t.Error(err)
+	}
+}
+
+func contains(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return true
+		}
+	}
+	return false
+}

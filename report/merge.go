@@ -1,0 +1,692 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/parquet/file"
+
+	"github.com/spiralrisk/spiral/engine"
+)
+
+// CheckError lists why a directory's parts cannot be merged: missing or
+// overlapping paths, unreadable parts, parts of different runs.
+type CheckError struct {
+	Dir      string
+	Problems []string
+	// Incomplete is set when the only problems are missing paths: the
+	// parts may still come (shards still running or to be rerun).
+	Incomplete bool
+}
+
+func (e *CheckError) Error() string {
+	return fmt.Sprintf("report: %s cannot be merged:\n  %s", e.Dir, strings.Join(e.Problems, "\n  "))
+}
+
+// MergeOptions control Merge.
+type MergeOptions struct {
+	Args []string // the command line, recorded in manifest.json
+}
+
+// Merge checks the parts of every variant in dir and aggregates them like
+// the Finish of a single process: aggregate.parquet, aggregate.json, the
+// plots, manifest.json and _SUCCESS last. It refuses (a *CheckError) when
+// a path is missing or written twice, a part is unreadable, or the parts
+// do not all belong to one run: the same scenario SHA-256, seed, number of
+// paths, spiral version and schema version. Merging again gives the same
+// files. The caller must make sure no run writes to dir meanwhile.
+//
+// Memory does not grow with the paths beyond one column of the summary
+// (8 bytes a path) per CPU: the statistics are computed one metric at a
+// time from the Parquet parts.
+func Merge(dir string, opts MergeOptions) (*Aggregate, error) {
+	start := time.Now().UTC()
+	variants, err := listVariants(dir)
+	if err != nil {
+		return nil, err
+	}
+	if len(variants) == 0 {
+		return nil, &CheckError{Dir: dir, Problems: []string{"no summary parts (" + SummaryDir + "/variant=*/part-*.parquet): nothing to merge"}}
+	}
+	inv, err := takeInventory(dir, variants)
+	if err != nil {
+		return nil, err
+	}
+	meta, err := inv.meta(opts.Args)
+	if err != nil {
+		return nil, err
+	}
+	if err := removeIfExists(filepath.Join(dir, SuccessFile)); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	// The run started when its first shard did.
+	if shards, _ := filepath.Glob(filepath.Join(dir, "manifest-shard-*.json")); len(shards) > 0 {
+		for _, s := range shards {
+			if m, err := ReadManifest(s); err == nil {
+				if t, err := time.Parse(time.RFC3339, m.Start); err == nil && t.Before(start) {
+					start = t
+				}
+			}
+		}
+	}
+	return finalizeInventory(dir, inv, finalizeOptions{meta: meta, start: start})
+}
+
+// listVariants returns the variants with a summary directory, sorted.
+func listVariants(dir string) ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(dir, SummaryDir))
+	if errors.Is(err, os.ErrNotExist) {
+		if _, err := os.Stat(dir); err != nil {
+			return nil, fmt.Errorf("report: %w", err)
+		}
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	var out []string
+	for _, e := range entries {
+		if v, ok := strings.CutPrefix(e.Name(), "variant="); ok && e.IsDir() {
+			out = append(out, v)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// inventory is the checked list of parts of some variants of one run.
+type inventory struct {
+	variants []string
+	summary  map[string][]partFile // per variant, sorted by first path, tiling [0, paths)
+	series   map[string][]partFile
+	ref      map[string]string // metadata of the first part
+	paths    int
+	shards   int // the largest shard count seen
+}
+
+// takeInventory lists and checks the parts of variants in dir.
+func takeInventory(dir string, variants []string) (*inventory, error) {
+	inv := &inventory{variants: variants, summary: map[string][]partFile{}, series: map[string][]partFile{}}
+	var problems []string
+	problem := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	var refFile string
+	var shardCounts []int
+	for _, v := range variants {
+		for _, table := range []string{SummaryDir, SeriesDir} {
+			parts, err := listParts(dir, table, v)
+			if err != nil {
+				return nil, err
+			}
+			for i := range parts {
+				p := &parts[i]
+				if err := p.readFooter(); err != nil {
+					problem("%v", err)
+					continue
+				}
+				if inv.ref == nil {
+					inv.ref, refFile = p.md, p.rel
+				}
+				for _, k := range append(slices.Clone(sameRunKeys), MetaScenarioName, MetaStepHours, MetaHorizonHours, MetaLiquidations, MetaStablecoin) {
+					if p.md[k] != inv.ref[k] {
+						problem("parts of different runs: %s has %s %q but %s has %q", p.rel, k, short(p.md[k]), refFile, short(inv.ref[k]))
+						break
+					}
+				}
+				if p.md[MetaVariant] != v {
+					problem("%s: variant %q in its metadata, want %q", p.rel, p.md[MetaVariant], v)
+				}
+				if p.md[MetaFirstPath] != strconv.Itoa(p.first) {
+					problem("%s: first path %q in its metadata, want %d as its name says", p.rel, p.md[MetaFirstPath], p.first)
+				}
+				if _, n, ok := strings.Cut(p.md[MetaShard], "/"); ok {
+					if k, err := strconv.Atoi(n); err == nil {
+						shardCounts = append(shardCounts, k)
+					}
+				}
+			}
+			if table == SummaryDir {
+				inv.summary[v] = parts
+			} else {
+				inv.series[v] = parts
+			}
+		}
+	}
+	if inv.ref == nil && len(problems) == 0 {
+		problem("no readable parts")
+	}
+	if len(problems) > 0 {
+		return nil, &CheckError{Dir: dir, Problems: problems}
+	}
+	paths, err := strconv.Atoi(inv.ref[MetaPaths])
+	if err != nil || paths < 1 {
+		return nil, &CheckError{Dir: dir, Problems: []string{fmt.Sprintf("%s: bad %s %q", refFile, MetaPaths, inv.ref[MetaPaths])}}
+	}
+	inv.paths = paths
+	inv.shards = 1
+	for _, k := range shardCounts {
+		inv.shards = max(inv.shards, k)
+	}
+	// Every path once, in parts that tile [0, paths); every summary part
+	// with its series part.
+	incomplete := 0
+	for _, v := range variants {
+		at := 0
+		var missing []Range
+		for _, p := range inv.summary[v] {
+			switch {
+			case p.first > at:
+				missing = append(missing, Range{at, p.first - at})
+			case p.first < at:
+				problem("variant %s: %s starts at path %d, but the part before it ends at %d: paths written twice", v, p.rel, p.first, at)
+			}
+			at = max(at, p.first+int(p.rows))
+		}
+		if at < paths {
+			missing = append(missing, Range{at, paths - at})
+		} else if at > paths {
+			problem("variant %s: parts reach path %d of %d", v, at-1, paths)
+		}
+		for _, r := range missing {
+			problem("variant %s: paths %v are missing%s", v, r, missingShards(r, paths, inv.shards))
+			incomplete++
+		}
+		firsts := map[int]bool{}
+		for _, p := range inv.summary[v] {
+			firsts[p.first] = true
+		}
+		seriesFirsts := map[int]bool{}
+		for _, p := range inv.series[v] {
+			seriesFirsts[p.first] = true
+			if !firsts[p.first] {
+				problem("%s has no summary part: left by an interrupted write (resume the run, or remove it)", p.rel)
+			}
+		}
+		for _, p := range inv.summary[v] {
+			if !seriesFirsts[p.first] {
+				problem("%s has no series part %s", p.rel, PartPath(SeriesDir, v, p.first))
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return nil, &CheckError{Dir: dir, Problems: problems, Incomplete: incomplete == len(problems)}
+	}
+	return inv, nil
+}
+
+// missingShards names the shards of an even split into shards whose paths
+// intersect r, with the command that redoes them.
+func missingShards(r Range, paths, shards int) string {
+	if shards <= 1 {
+		return " (resume the run with --resume)"
+	}
+	var names []string
+	for i := range shards {
+		first := int(int64(paths) * int64(i) / int64(shards))
+		end := int(int64(paths) * int64(i+1) / int64(shards))
+		if first < r.End() && end > r.First {
+			names = append(names, fmt.Sprintf("%d/%d", i, shards))
+		}
+	}
+	return fmt.Sprintf(" (shard %s: run it again with --resume)", strings.Join(names, ", "))
+}
+
+// meta rebuilds the run's Meta from the parts' metadata.
+func (inv *inventory) meta(args []string) (Meta, error) {
+	md := inv.ref
+	seed, err1 := strconv.ParseUint(md[MetaSeed], 10, 64)
+	step, err2 := strconv.ParseFloat(md[MetaStepHours], 64)
+	horizon, err3 := strconv.ParseFloat(md[MetaHorizonHours], 64)
+	liq, err4 := strconv.ParseBool(md[MetaLiquidations])
+	stable, err5 := strconv.ParseBool(md[MetaStablecoin])
+	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
+		return Meta{}, fmt.Errorf("report: part metadata: %w", err)
+	}
+	m := Meta{
+		ScenarioName: md[MetaScenarioName], Description: md[MetaDescription],
+		ScenarioYAML: []byte(md[MetaScenario]), ScenarioSHA256: md[MetaScenarioSHA256],
+		Seed: seed, Paths: inv.paths, Variant: inv.variants[0], Shard: 0, Shards: 1,
+		NumPaths: inv.paths, StepHours: step, HorizonHours: horizon, Version: md[MetaVersion],
+		Args: slices.Clone(args), Liquidations: liq, Stablecoin: stable,
+	}
+	if err := m.validate(); err != nil {
+		return Meta{}, fmt.Errorf("report: part metadata: %w", err)
+	}
+	m.Shards = inv.shards // recorded in the manifest; the aggregate is of all paths
+	return m, nil
+}
+
+type finalizeOptions struct {
+	meta     Meta
+	start    time.Time
+	onCommit func(path string, rows int64)
+}
+
+// finalize aggregates the given variants of dir after a single process
+// wrote them (Finish).
+func finalize(dir string, variants []string, fo finalizeOptions) (*Aggregate, error) {
+	inv, err := takeInventory(dir, variants)
+	if err != nil {
+		return nil, err
+	}
+	if k, got, want := mismatch(inv.ref, &fo.meta); k != "" {
+		return nil, fmt.Errorf("report: %s: the parts are not this run's (%s is %q, want %q)", dir, k, short(got), short(want))
+	}
+	return finalizeInventory(dir, inv, fo)
+}
+
+// finalizeInventory writes the aggregates, plots, manifest.json and
+// _SUCCESS of a checked inventory.
+func finalizeInventory(dir string, inv *inventory, fo finalizeOptions) (*Aggregate, error) {
+	meta := &fo.meta
+	commit := func(path string, rows int64) {
+		if fo.onCommit != nil {
+			fo.onCommit(path, rows)
+		}
+	}
+	var files []string
+	rows := map[string]int64{}
+	for _, v := range inv.variants {
+		for _, table := range []map[string][]partFile{inv.series, inv.summary} {
+			for _, p := range table[v] {
+				files = append(files, p.rel)
+				rows[p.rel] = p.rows
+			}
+		}
+	}
+	slices.Sort(files)
+	agg := &Aggregate{
+		SchemaVersion: SchemaVersion, Scenario: meta.ScenarioName, ScenarioSHA256: meta.ScenarioSHA256,
+		Seed: meta.Seed, Paths: meta.Paths, HorizonHours: meta.HorizonHours, Confidence: Confidence,
+		Liquidations: meta.Liquidations,
+	}
+	var notes []string
+	var charts []namedChart
+	traced := 0
+	for _, v := range inv.variants {
+		if err := checkPathColumn(inv.summary[v]); err != nil {
+			return nil, err
+		}
+		fans, n, err := readFans(inv.series[v], meta)
+		if err != nil {
+			return nil, err
+		}
+		traced = max(traced, n)
+		horizon := meta.HorizonHours
+		if horizon == 0 {
+			horizon = fans.lastHour()
+		}
+		agg.HorizonHours = horizon
+		plotDir := PlotsDir
+		if len(inv.variants) > 1 {
+			plotDir = PlotsDir + "/variant=" + v // TODO(sweeps): comparison charts across variants
+		}
+		va, hists, err := aggregateVariant(inv.summary[v], v, meta, horizon)
+		if err != nil {
+			return nil, err
+		}
+		agg.Variants = append(agg.Variants, va)
+		c, nn, err := variantCharts(inv.summary[v], meta, horizon, fans, hists, plotDir)
+		if err != nil {
+			return nil, err
+		}
+		charts = append(charts, c...)
+		notes = append(notes, nn...)
+	}
+
+	path := filepath.Join(dir, AggregateParquet)
+	n, err := writeAggregateParquet(path, agg, fileMetadata(meta, -1))
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, AggregateParquet)
+	rows[AggregateParquet] = n
+	commit(path, n)
+	path = filepath.Join(dir, AggregateJSON)
+	if err := writeAtomic(path, agg.WriteJSON); err != nil {
+		return nil, err
+	}
+	files = append(files, AggregateJSON)
+	commit(path, -1)
+
+	for _, c := range charts {
+		d := filepath.Join(dir, filepath.FromSlash(c.dir))
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, fmt.Errorf("report: create %s: %w", d, err)
+		}
+		written, err := SavePlot(c.chart, d, c.name)
+		for _, w := range written {
+			files = append(files, c.dir+"/"+filepath.Base(w))
+			commit(w, -1)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	m := newManifest(meta, fo.start)
+	m.Variants = inv.variants
+	m.Shards = inv.shards
+	m.TracedPaths = traced
+	if finite(agg.HorizonHours) {
+		m.HorizonHours = agg.HorizonHours
+	}
+	m.Files, m.Rows, m.Notes = files, rows, notes
+	path = filepath.Join(dir, ManifestFile)
+	if err := writeAtomic(path, m.write); err != nil {
+		return nil, err
+	}
+	commit(path, -1)
+	path = filepath.Join(dir, SuccessFile)
+	if err := writeAtomic(path, func(io.Writer) error { return nil }); err != nil {
+		return nil, err
+	}
+	commit(path, -1)
+	return agg, nil
+}
+
+// namedChart is a chart to save as dir/name.png and .pdf (dir relative to
+// the output directory).
+type namedChart struct {
+	dir, name string
+	chart     *Chart
+}
+
+// aggregateVariant computes the statistics of every summary metric of a
+// variant from its parts, one metric per CPU at a time, each read from the
+// Parquet parts on its own, and draws the histograms of HistogramCharts
+// from the same values. Each metric's bootstrap has its own seeded source,
+// so the result does not depend on the schedule.
+func aggregateVariant(parts []partFile, variant string, meta *Meta, horizon float64) (VariantAggregate, map[string]*Chart, error) {
+	va := VariantAggregate{Variant: variant, Paths: meta.Paths, Metrics: make([]MetricStats, len(engine.SummaryColumns))}
+	hists := make([]*Chart, len(HistogramCharts))
+	histErrs := make([]error, len(HistogramCharts))
+	errs := make([]error, len(engine.SummaryColumns))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, aggregateWorkers(meta.Paths))
+	for i, c := range engine.SummaryColumns {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			values, nulls, err := readColumn(parts, c.Name)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			for k, spec := range HistogramCharts {
+				if spec.Column == c.Name && (!spec.Liquidations || meta.Liquidations) {
+					hists[k], histErrs[k] = NewHistogramPlot(spec, meta.ScenarioName, horizon, values)
+				}
+			}
+			va.Metrics[i] = Describe(c.Name, values, nulls, Confidence)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return va, nil, err
+	}
+	out := map[string]*Chart{}
+	for k, spec := range HistogramCharts {
+		if histErrs[k] != nil && !errors.Is(histErrs[k], ErrNoData) {
+			return va, nil, fmt.Errorf("report: %w", histErrs[k])
+		}
+		if hists[k] != nil {
+			out[spec.Name] = hists[k]
+		}
+	}
+	return va, out, nil
+}
+
+// AggregateMemory bounds the memory of the metrics aggregated at once: a
+// metric needs about 16 bytes a path (its values and a histogram's sorted
+// copy), so with more paths fewer metrics are aggregated in parallel, down
+// to one.
+const AggregateMemory = 256 << 20
+
+// aggregateWorkers is the number of metrics to aggregate at once.
+func aggregateWorkers(paths int) int {
+	return max(1, min(runtime.GOMAXPROCS(0), AggregateMemory/max(16*paths, 1)))
+}
+
+// MaxFanValues bounds the traced values the fan charts read (8 bytes
+// each): beyond it (e.g. a million traced paths) they are skipped with a
+// note in the manifest; the series parts are complete either way.
+const MaxFanValues = 64 << 20
+
+// variantCharts returns a variant's charts in order (histograms, fans,
+// scatters) and notes about those skipped.
+func variantCharts(parts []partFile, meta *Meta, horizon float64, fans *fanCollector, hists map[string]*Chart, dir string) ([]namedChart, []string, error) {
+	var charts []namedChart
+	var notes []string
+	draws := func(liq bool) bool { return !liq || meta.Liquidations }
+	for _, spec := range HistogramCharts {
+		if !draws(spec.Liquidations) {
+			continue
+		}
+		if h := hists[spec.Name]; h != nil {
+			charts = append(charts, namedChart{dir, spec.Name, h})
+		} else {
+			notes = append(notes, fmt.Sprintf("plot %s skipped: column %s has no non-null values", spec.Name, spec.Column))
+		}
+	}
+	k := 0
+	for _, spec := range FanCharts {
+		if !draws(spec.Liquidations) || spec.Stablecoin && !meta.Stablecoin {
+			continue
+		}
+		if fans.tooMany > 0 {
+			notes = append(notes, fmt.Sprintf("plot %s skipped: %d traced points are too many to hold (trace fewer paths, or less often)", spec.Name, fans.tooMany))
+			continue
+		}
+		p, err := NewFanPlot(spec, meta.ScenarioName, fans.data(k))
+		k++
+		if errors.Is(err, ErrNoData) {
+			notes = append(notes, fmt.Sprintf("plot %s skipped: no traced paths", spec.Name))
+			continue
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("report: %w", err)
+		}
+		charts = append(charts, namedChart{dir, spec.Name, p})
+	}
+	for _, spec := range ScatterCharts {
+		if !draws(spec.Liquidations) {
+			continue
+		}
+		var cols [3][]float64
+		for i, name := range []string{spec.X, spec.Y, spec.Split} {
+			values, nulls, err := readColumn(parts, name)
+			if err != nil {
+				return nil, nil, err
+			}
+			if nulls > 0 {
+				return nil, nil, fmt.Errorf("report: scatter %s: column %s has nulls", spec.Name, name)
+			}
+			cols[i] = values
+		}
+		ch, err := NewScatterPlot(spec, meta.ScenarioName, horizon, cols[0], cols[1], cols[2])
+		if errors.Is(err, ErrNoData) {
+			notes = append(notes, fmt.Sprintf("plot %s skipped: no paths", spec.Name))
+			continue
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("report: %w", err)
+		}
+		charts = append(charts, namedChart{dir, spec.Name, ch})
+	}
+	return charts, notes, nil
+}
+
+// readFans reads the fan charts' series columns of the traced paths and
+// returns them with the number of traced paths.
+func readFans(series []partFile, meta *Meta) (*fanCollector, int, error) {
+	var specs []FanChart
+	for _, s := range FanCharts {
+		if (!s.Liquidations || meta.Liquidations) && (!s.Stablecoin || meta.Stablecoin) {
+			specs = append(specs, s)
+		}
+	}
+	fans, err := newFanCollector(specs)
+	if err != nil {
+		return nil, 0, err
+	}
+	var rows int64
+	for _, p := range series {
+		rows += p.rows
+	}
+	if rows*int64(len(specs)) > MaxFanValues {
+		fans.tooMany = rows
+		return fans, 0, nil
+	}
+	traced := 0
+	for _, p := range series {
+		if p.rows == 0 {
+			continue
+		}
+		one := []partFile{p}
+		path, _, err := readColumn(one, "path")
+		if err != nil {
+			return nil, 0, err
+		}
+		step, _, err := readColumn(one, "step")
+		if err != nil {
+			return nil, 0, err
+		}
+		hour, _, err := readColumn(one, "hour")
+		if err != nil {
+			return nil, 0, err
+		}
+		cols := make([][]float64, len(specs))
+		for k, s := range specs {
+			if cols[k], _, err = readColumn(one, s.Column); err != nil {
+				return nil, 0, err
+			}
+		}
+		row := make([]float64, len(specs))
+		for i := range path {
+			if i == 0 || path[i] != path[i-1] {
+				traced++
+			}
+			for k := range cols {
+				row[k] = cols[k][i]
+			}
+			fans.add(int(step[i]), hour[i], row)
+		}
+	}
+	fans.paths = traced
+	return fans, traced, nil
+}
+
+// checkPathColumn checks that the parts hold the paths 0, 1, 2, ... in
+// order, one row each.
+func checkPathColumn(parts []partFile) error {
+	for _, p := range parts {
+		values, _, err := readColumn([]partFile{p}, "path")
+		if err != nil {
+			return err
+		}
+		for i, v := range values {
+			if v != float64(p.first+i) {
+				return fmt.Errorf("report: %s: row %d holds path %v, want %d", p.path, i, v, p.first+i)
+			}
+		}
+	}
+	return nil
+}
+
+// readBatch is the number of values read from a column chunk at a time.
+const readBatch = 8192
+
+// readColumn reads the named column (double, int64 or boolean; booleans as
+// 0/1) of parts in order and returns its non-null values and the number of
+// nulls. It reads the Parquet pages directly, without building Arrow
+// arrays, so its memory is the values returned and one page.
+func readColumn(parts []partFile, name string) ([]float64, int, error) {
+	var total int64
+	for _, p := range parts {
+		total += p.rows
+	}
+	values := make([]float64, 0, total)
+	nulls := 0
+	defs := make([]int16, readBatch)
+	var f64 []float64
+	var i64 []int64
+	var bools []bool
+	for _, p := range parts {
+		err := func() error {
+			rdr, err := file.OpenParquetFile(p.path, false)
+			if err != nil {
+				return err
+			}
+			defer rdr.Close()
+			idx := rdr.MetaData().Schema.ColumnIndexByName(name)
+			if idx < 0 {
+				return fmt.Errorf("no column %q", name)
+			}
+			for g := range rdr.NumRowGroups() {
+				rg := rdr.RowGroup(g)
+				cr, err := rg.Column(idx)
+				if err != nil {
+					return err
+				}
+				left := rg.NumRows()
+				for left > 0 {
+					var n int64
+					var got int
+					switch cr := cr.(type) {
+					case *file.Float64ColumnChunkReader:
+						if f64 == nil {
+							f64 = make([]float64, readBatch)
+						}
+						n, got, err = cr.ReadBatch(min(left, readBatch), f64, defs, nil)
+						values = append(values, f64[:got]...)
+					case *file.Int64ColumnChunkReader:
+						if i64 == nil {
+							i64 = make([]int64, readBatch)
+						}
+						n, got, err = cr.ReadBatch(min(left, readBatch), i64, defs, nil)
+						for _, v := range i64[:got] {
+							values = append(values, float64(v))
+						}
+					case *file.BooleanColumnChunkReader:
+						if bools == nil {
+							bools = make([]bool, readBatch)
+						}
+						n, got, err = cr.ReadBatch(min(left, readBatch), bools, defs, nil)
+						for _, v := range bools[:got] {
+							x := 0.0
+							if v {
+								x = 1
+							}
+							values = append(values, x)
+						}
+					default:
+						return fmt.Errorf("column %s has type %s, not double, int64 or boolean", name, cr.Type())
+					}
+					if err != nil {
+						return err
+					}
+					if n == 0 {
+						return fmt.Errorf("column %s: %d rows missing in row group %d", name, left, g)
+					}
+					nulls += int(n) - got
+					left -= n
+				}
+			}
+			return nil
+		}()
+		if err != nil {
+			return nil, 0, fmt.Errorf("report: read %s: %w", p.path, err)
+		}
+	}
+	return values, nulls, nil
+}
