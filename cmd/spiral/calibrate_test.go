@@ -169,34 +169,19 @@ func TestCalibrateAllRanksByAIC(t *testing.T) {
 // not fail it; the rest of the text must be identical.
 func goldenApprox(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".stdout")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	wantBytes, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	want := string(wantBytes)
 	number := regexp.MustCompile(`-?\d+(?:\.\d+)?(?:e[-+]\d+)?`)
-	differs := func() bool {
+	goldenMatch(t, name, got, func(got, want string) bool {
 		if number.ReplaceAllString(got, "#") != number.ReplaceAllString(want, "#") {
-			return true
+			return false
 		}
 		g, w := number.FindAllString(got, -1), number.FindAllString(want, -1)
 		for i := range g {
 			if g[i] != w[i] && !withinLastDigit(g[i], w[i]) {
-				return true
+				return false
 			}
 		}
-		return false
-	}
-	if differs() {
-		t.Errorf("output differs from %s (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
+		return true
+	})
 }
 
 // withinLastDigit reports whether the decimal numbers a and b differ by at

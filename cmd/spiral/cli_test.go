@@ -22,6 +22,13 @@ func spiral(t *testing.T, args ...string) (stdout, stderr string, code int) {
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
+	goldenMatch(t, name, got, func(got, want string) bool { return got == want })
+}
+
+// goldenMatch compares got with testdata/<name>.stdout using same, or
+// rewrites the file under -update.
+func goldenMatch(t *testing.T, name, got string, same func(got, want string) bool) {
+	t.Helper()
 	path := filepath.Join("testdata", name+".stdout")
 	if *update {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
@@ -33,7 +40,7 @@ func golden(t *testing.T, name, got string) {
 	if err != nil {
 		t.Fatalf("%v (run go test -update to create it)", err)
 	}
-	if got != string(want) {
+	if !same(got, string(want)) {
 		t.Errorf("output differs from %s (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
 	}
 }

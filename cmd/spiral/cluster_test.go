@@ -228,22 +228,7 @@ func TestShardsMergeEqualOneProcess(t *testing.T) {
 // when Node.js is missing (as TestDuckDBReadsTheOutput does).
 func duckdbCount(t *testing.T, dir string) int {
 	t.Helper()
-	reader := duckdbReader(t)
-	cmd := exec.Command("node", filepath.Join(reader, "check.mjs"), dir)
-	cmd.Dir = reader
-	raw, err := cmd.Output()
-	if err != nil {
-		if ee, ok := err.(*exec.ExitError); ok {
-			t.Fatalf("node check.mjs: %v\n%s", err, ee.Stderr)
-		}
-		t.Fatal(err)
-	}
-	var got duckResult
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&got); err != nil {
-		t.Fatalf("%v in %s", err, raw)
-	}
+	got := duckdbCheck(t, duckdbReader(t), dir)
 	s := got.Summary
 	rows, distinct := int(num(t, s.Rows)), int(num(t, s.Paths))
 	if rows != distinct || num(t, s.MinPath) != 0 || int(num(t, s.MaxPath)) != rows-1 {

@@ -76,17 +76,11 @@ func num(t *testing.T, n json.Number) float64 {
 	return v
 }
 
-// An independent reader, DuckDB from npm, reads the Parquet written by
-// spiral run: one row per path, the expected columns and metadata, and the
-// same mean, sd and quantiles as aggregate.json.
-func TestDuckDBReadsTheOutput(t *testing.T) {
-	reader := duckdbReader(t)
-	out := filepath.Join(t.TempDir(), "o")
-	const paths = 300
-	if _, stderr, code := spiral(t, "run", "--out", out, "--paths", strconv.Itoa(paths), "--quiet", "--seed", "11"); code != 0 {
-		t.Fatalf("spiral run: exit %d: %s", code, stderr)
-	}
-	cmd := exec.Command("node", filepath.Join(reader, "check.mjs"), out)
+// duckdbCheck runs check.mjs from reader on the output directory dir and
+// returns what DuckDB found.
+func duckdbCheck(t *testing.T, reader, dir string) duckResult {
+	t.Helper()
+	cmd := exec.Command("node", filepath.Join(reader, "check.mjs"), dir)
 	cmd.Dir = reader
 	raw, err := cmd.Output()
 	if err != nil {
@@ -101,6 +95,20 @@ func TestDuckDBReadsTheOutput(t *testing.T) {
 	if err := dec.Decode(&got); err != nil {
 		t.Fatalf("%v in %s", err, raw)
 	}
+	return got
+}
+
+// An independent reader, DuckDB from npm, reads the Parquet written by
+// spiral run: one row per path, the expected columns and metadata, and the
+// same mean, sd and quantiles as aggregate.json.
+func TestDuckDBReadsTheOutput(t *testing.T) {
+	reader := duckdbReader(t)
+	out := filepath.Join(t.TempDir(), "o")
+	const paths = 300
+	if _, stderr, code := spiral(t, "run", "--out", out, "--paths", strconv.Itoa(paths), "--quiet", "--seed", "11"); code != 0 {
+		t.Fatalf("spiral run: exit %d: %s", code, stderr)
+	}
+	got := duckdbCheck(t, reader, out)
 	s := got.Summary
 	if num(t, s.Rows) != paths || num(t, s.Paths) != paths || num(t, s.MinPath) != 0 || num(t, s.MaxPath) != paths-1 {
 		t.Fatalf("DuckDB sees %s rows, %s distinct paths in [%s, %s]; want %d, one per path", s.Rows, s.Paths, s.MinPath, s.MaxPath, paths)

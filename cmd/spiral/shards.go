@@ -67,7 +67,8 @@ func resolveShard(flagSet bool, flag shardFlag, shards int, getenv func(string) 
 		}
 		index := (id - lo) / step
 		if id < lo || (id-lo)%step != 0 || index >= count {
-			return shardFlag{}, "", fmt.Errorf("Slurm array task %d (min %d, step %d) is not one of %d evenly spaced tasks: submit the array as --array=0-%d",
+			return shardFlag{}, "", fmt.Errorf("array task %s=%d (min %d, step %d) is not one of %d evenly spaced Slurm tasks: submit the array as --array=0-%d",
+				envSlurmID,
 				id, lo, step, count, count-1)
 		}
 		return shardFlag{index, count}, fmt.Sprintf("%s=%d of %s=%d", envSlurmID, id, envSlurmCount, count), nil
