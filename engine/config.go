@@ -43,6 +43,9 @@ type Config struct {
 	Liquidation *Liquidation
 	// Stablecoin adds a stablecoin run coupled to the pool. Nil: none.
 	Stablecoin *Stablecoin
+	// Policy adds circuit breakers: pauses, governance changes, stewards.
+	// Nil: none (the pool's and the rules' parameters never change).
+	Policy *Policy
 	// Trace selects the paths whose per-step series are recorded.
 	Trace Trace
 }
@@ -111,6 +114,11 @@ func (c *Config) Validate() error {
 	}
 	if c.Stablecoin != nil {
 		if err := c.Stablecoin.Validate(c); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.Policy != nil && c.Step > 0 {
+		if err := c.Policy.Validate(c); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -20,19 +20,34 @@
 //     min(MaxRepayPerDay, RepayElasticity·(r − tol)/tol)·Δdays of the borrows;
 //     below CheapAPR they borrow min(MaxBorrowPerDay,
 //     BorrowElasticity·(cheap − r)/cheap)·Δdays more, from cash not owed to
-//     queued withdrawals and within the borrow cap.
-//  6. Liquidations (liquidation model).
+//     queued withdrawals and within the borrow cap. A borrow pause stops the
+//     new borrowing (repayments go on).
+//  6. Liquidations (liquidation model). A liquidate pause skips the phase:
+//     nothing is liquidated, the positions left liquidatable are counted
+//     (Summary.SkippedPaused).
 //  7. Depositors: the withdrawal behaviour turns the signals measured at the
 //     end of the previous step (utilization, drawdown, unmet queue / deposits)
-//     into a fraction of the not-yet-queued balance, which joins the queue;
-//     new deposits arrive per [Inflow], within the supply cap.
+//     into a fraction of the not-yet-queued balance, which joins the queue
+//     (also while withdrawals are paused); new deposits arrive per [Inflow],
+//     within the supply cap. A deposit pause stops the inflow (its noise is
+//     still drawn, so the path's random numbers do not shift).
 //  8. Settlement: queued withdrawals are paid first come, first served, from
-//     cash only; what cannot be paid waits.
-//  9. Policy (circuit breakers; later).
+//     cash only; what cannot be paid waits. A withdraw pause stops the
+//     payments; requests wait in the queue.
+//  9. Policy ([Policy], circuit breakers): triggers are checked on the state
+//     at the end of the step; governance changes whose timelock ends now and
+//     steward updates due now are applied; the pauses in force in the next
+//     step are set. An action fired or queued at the end of step s with a
+//     delay of k steps (reaction delay, timelock) is in force from step
+//     s + k + 1 on. The path's parameters live in per-worker copies
+//     (pool parameters, rate model, liquidation rules, the book's threshold)
+//     restored at the start of every path.
 //  10. Record: the accounting identity and signs are checked
 //     (lending.Pool.Check; a violation stops the run with a *PathError that
 //     names seed, path and step), metrics are updated and traced paths
-//     append a [SeriesPoint].
+//     append a [SeriesPoint]. In the code phase 9 runs after the record: it
+//     reads the same end-of-step state, and the series then shows the
+//     parameters and pauses in force during the step.
 //
 // # Determinism
 //

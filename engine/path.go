@@ -51,6 +51,13 @@ type pathRunner struct {
 	// Stablecoin; nil without one.
 	coin    *stablecoin.State
 	coinSrc *stochastic.Source
+
+	// Policy (circuit breakers); nil without one. params and rules are
+	// what the path reads: the configuration's, or with a policy the
+	// path's own copies, which governance and stewards change.
+	pol    *policyState
+	params *lending.Params
+	rules  *lending.LiquidationRules
 }
 
 func newPathRunner(cfg *Config) *pathRunner {
@@ -67,9 +74,24 @@ func newPathRunner(cfg *Config) *pathRunner {
 		priceSrc:         stochastic.NewSource(cfg.Seed, stochastic.StreamPrice),
 		drawSrc:          stochastic.NewSource(cfg.Seed, stochastic.StreamWithdrawals),
 		depositSrc:       stochastic.NewSource(cfg.Seed, stochastic.StreamDeposits),
-		pool:             lending.NewPool(&cfg.Pool, steps+1),
 		inflowNoiseShift: -0.5 * cfg.Inflow.NoiseSigma * cfg.Inflow.NoiseSigma,
+		params:           &cfg.Pool,
 	}
+	if cfg.Liquidation != nil {
+		r.rules = &cfg.Liquidation.Rules
+	}
+	if cfg.Policy != nil {
+		ps := newPolicyState(cfg)
+		ps.rates.init(cfg.Pool.Rates)
+		ps.params = cfg.Pool
+		ps.params.Rates = ps.rates.model()
+		r.pol, r.params = ps, &ps.params
+		if cfg.Liquidation != nil {
+			ps.rules = cfg.Liquidation.Rules
+			r.rules = &ps.rules
+		}
+	}
+	r.pool = lending.NewPool(r.params, steps+1)
 	if l := cfg.Liquidation; l != nil {
 		r.market = newMarket(l, cfg)
 		r.book = lending.NewBookState(l.Book)
@@ -124,7 +146,12 @@ func (r *pathRunner) run(path int, res *PathResult) error {
 	traced := cfg.Traced(path)
 	res.Series = res.Series[:0]
 	s := &res.Summary
-	*s = Summary{Path: path, Seed: seed, FirstUnmetHour: math.NaN(), InsolventHour: math.NaN()}
+	*s = Summary{Path: path, Seed: seed, FirstUnmetHour: math.NaN(), InsolventHour: math.NaN(),
+		FirstTriggerHour: math.NaN(), FirstPauseHour: math.NaN()}
+	var mask PauseAction // pauses in force in the step
+	if r.pol != nil {
+		r.resetPolicy(s)
+	}
 
 	price := exo
 	peak, minPrice := price, price
@@ -136,6 +163,9 @@ func (r *pathRunner) run(path int, res *PathResult) error {
 	in := &cfg.Inflow
 
 	for step := 1; step <= r.steps; step++ {
+		if r.pol != nil {
+			mask = r.pol.mask
+		}
 		// 1. Stablecoin events; exogenous price (in the collateral
 		// coupling times the stablecoin's price at the end of the previous
 		// step). 2–3. Market price with DEX impact; oracle.
@@ -154,8 +184,9 @@ func (r *pathRunner) run(path int, res *PathResult) error {
 		// 4. Interest accrual at the rate set by the previous step's state.
 		s.InterestUSD += pool.Accrue(r.dt)
 
-		// 5. Rate-sensitive borrowers respond to the borrow rate. Positions
-		// in the book are only ever repaid by liquidation.
+		// 5. Rate-sensitive borrowers respond to the borrow rate (a borrow
+		// pause stops new borrowing). Positions in the book are only ever
+		// repaid by liquidation.
 		rate := pool.BorrowRate()
 		if rate > b.ToleranceAPR {
 			elastic := pool.Borrows
@@ -165,16 +196,20 @@ func (r *pathRunner) run(path int, res *PathResult) error {
 			}
 			share := min(b.MaxRepayPerDay, b.RepayElasticity*(rate-b.ToleranceAPR)/b.ToleranceAPR) * r.days
 			s.RepaidUSD += pool.Repay(elastic * share)
-		} else if rate < b.CheapAPR {
+		} else if rate < b.CheapAPR && mask&PauseBorrow == 0 {
 			share := min(b.MaxBorrowPerDay, b.BorrowElasticity*(b.CheapAPR-rate)/b.CheapAPR) * r.days
 			s.NewBorrowsUSD += pool.Borrow(pool.Borrows * share)
 		}
 
-		// 6. Liquidations, in cascade rounds.
+		// 6. Liquidations, in cascade rounds, unless paused.
 		var liquidated, capacity float64
 		var rounds int
 		if m != nil {
-			liquidated, capacity, rounds = r.liquidate(step, s)
+			if mask&PauseLiquidate == 0 {
+				liquidated, capacity, rounds = r.liquidate(step, s)
+			} else {
+				r.pausedLiquidations(step, s)
+			}
 			price, oracle = m.price, m.oracle
 			s.MaxImpact = max(s.MaxImpact, 1-m.price/m.exo)
 		} else {
@@ -185,7 +220,9 @@ func (r *pathRunner) run(path int, res *PathResult) error {
 		drawdown := 1 - price/peak
 
 		// 7. Depositors: withdrawal requests from the signals at the end of
-		// the previous step, then new deposits.
+		// the previous step (they queue even when withdrawals are paused),
+		// then new deposits (none while deposits are paused; the noise is
+		// drawn all the same, so paths keep their random numbers).
 		f := r.withdrawals.Next(r.drawSrc, sig)
 		requested := f * pool.Unqueued()
 		pool.Request(requested, step)
@@ -199,7 +236,10 @@ func (r *pathRunner) run(path int, res *PathResult) error {
 		if in.NoiseSigma > 0 {
 			inflow *= math.Exp(in.NoiseSigma*r.depositSrc.NormFloat64() + r.inflowNoiseShift)
 		}
-		deposited := pool.Deposit(inflow * r.days * cfg.Pool.Deposits)
+		deposited := 0.0
+		if mask&PauseDeposit == 0 {
+			deposited = pool.Deposit(inflow * r.days * cfg.Pool.Deposits)
+		}
 		s.NewDepositsUSD += deposited
 		// Stablecoin holders sell or queue redemptions; arbitrage.
 		if coin != nil {
@@ -211,13 +251,16 @@ func (r *pathRunner) run(path int, res *PathResult) error {
 		}
 
 		// 8. Settlement: backstop payouts due now, then the withdrawal queue
-		// first come, first served.
+		// first come, first served, unless withdrawals are paused.
 		if m != nil {
 			k := step % len(r.payouts)
 			pool.Cover(r.payouts[k])
 			r.payouts[k] = 0
 		}
-		paid, wait := pool.Settle(step)
+		var paid, wait float64
+		if mask&PauseWithdraw == 0 {
+			paid, wait = pool.Settle(step)
+		}
 		s.PaidUSD += paid
 		waitSteps += wait
 		// Stablecoin redemptions within the desk's hours and capacity.
@@ -228,7 +271,8 @@ func (r *pathRunner) run(path int, res *PathResult) error {
 			}
 		}
 
-		// 10. Record.
+		// 10. Record (phase 9 follows: it reads the same end-of-step state,
+		// and the series shows what was in force during the step).
 		if err := pool.Check(); err != nil {
 			return &PathError{Seed: seed, Path: path, Step: step, Err: err}
 		}
@@ -268,8 +312,14 @@ func (r *pathRunner) run(path int, res *PathResult) error {
 				QueueUSD: queue, RequestedUSD: requested, PaidUSD: paid, NewDepositsUSD: deposited,
 				PanicIntensity: panicLevel, LiquidatedUSD: liquidated, BadDebtUSD: s.RealizedBadDebtUSD,
 				Rounds: rounds, KeeperCapacity: capacity,
+				Paused: int(mask), ReserveFactor: r.params.ReserveFactor,
+				SupplyCapUSD: r.params.SupplyCap, BorrowCapUSD: r.params.BorrowCap,
 			})
-			r.recordCoin(&res.Series[len(res.Series)-1])
+			pt := &res.Series[len(res.Series)-1]
+			if r.rules != nil {
+				pt.LiquidationThreshold, pt.LiquidationBonus = r.rules.LiquidationThreshold, r.rules.Bonus
+			}
+			r.recordCoin(pt)
 		}
 		sig = stochastic.Signals{
 			Utilization: u,
@@ -277,6 +327,16 @@ func (r *pathRunner) run(path int, res *PathResult) error {
 			UnmetQueue:  queue / max(pool.Deposits, 1e-300),
 			BadDebt:     s.RealizedBadDebtUSD / cfg.Pool.Deposits,
 			Depeg:       depeg,
+		}
+
+		// 9. Policy: triggers on the end-of-step state; changes and pauses
+		// for the next steps.
+		if r.pol != nil {
+			r.recordPauses(mask, s)
+			r.policy(step, &sig, s)
+			if traced && len(res.Series) > 0 && res.Series[len(res.Series)-1].Step == step {
+				res.Series[len(res.Series)-1].PolicyEvents = r.pol.events
+			}
 		}
 	}
 
@@ -299,7 +359,7 @@ func (r *pathRunner) run(path int, res *PathResult) error {
 		// oracle price would recover, the same rule that sets realized bad
 		// debt, so bad debt does not depend on whether a keeper got to a
 		// position before the horizon.
-		_, s.UnrealizedBadDebtUSD = r.book.Underwater(m.oracle/(1+cfg.Liquidation.Rules.Bonus), pool.BorrowIndex)
+		_, s.UnrealizedBadDebtUSD = r.book.Underwater(m.oracle/(1+r.rules.Bonus), pool.BorrowIndex)
 		s.BadDebtUSD = s.RealizedBadDebtUSD + s.UnrealizedBadDebtUSD
 		s.DeficitUSD = pool.Deficit
 	}
@@ -332,7 +392,7 @@ func (r *pathRunner) recordCoin(pt *SeriesPoint) {
 // new positions. It returns the debt repaid, the step's keeper capacity and
 // the number of rounds with liquidations.
 func (r *pathRunner) liquidate(step int, s *Summary) (repaid, capacity float64, rounds int) {
-	l := r.cfg.Liquidation
+	l, rules := r.cfg.Liquidation, r.rules
 	m, book, pool := r.market, r.book, r.pool
 	index := pool.BorrowIndex
 	g := m.gasMultiplier()
@@ -341,7 +401,7 @@ func (r *pathRunner) liquidate(step int, s *Summary) (repaid, capacity float64, 
 	gas := l.Keepers.GasUSD * g
 	// Collateral units the keeper receives per USD repaid, after the
 	// protocol's share of the bonus.
-	perUSD := (1 + l.Rules.Bonus*(1-l.Rules.ProtocolFee)) / m.oracle
+	perUSD := (1 + rules.Bonus*(1-rules.ProtocolFee)) / m.oracle
 	var loss float64
 	skipped := 0
 	// Parked positions are looked at again only at the start of a step: a
@@ -359,9 +419,9 @@ func (r *pathRunner) liquidate(step int, s *Summary) (repaid, capacity float64, 
 				break
 			}
 			debt := p.Debt(index)
-			liq := l.Rules.PlanMaxRepay(debt, p.Collateral, m.oracle, min(left, m.bestRepay(perUSD)))
+			liq := rules.PlanMaxRepay(debt, p.Collateral, m.oracle, min(left, m.bestRepay(perUSD)))
 			if (liq.Repaid <= 0 && !liq.Exhausted) || m.quote(liq.ToLiquidator)-liq.Repaid-gas < l.Keepers.MinProfitUSD {
-				if !r.noParking && r.parking.tooSmall(debt, m, gas, l) {
+				if !r.noParking && r.parking.tooSmall(debt, m, gas, l, rules) {
 					r.parking.park(book, p, g, index)
 				} else {
 					book.Skip(p)
@@ -390,7 +450,7 @@ func (r *pathRunner) liquidate(step int, s *Summary) (repaid, capacity float64, 
 		if !m.updateOracle() {
 			break
 		}
-		perUSD = (1 + l.Rules.Bonus*(1-l.Rules.ProtocolFee)) / m.oracle
+		perUSD = (1 + rules.Bonus*(1-rules.ProtocolFee)) / m.oracle
 	}
 	// Every position still liquidatable waited this step: those set aside
 	// or parked because liquidating them would not pay, the others (not
@@ -406,7 +466,7 @@ func (r *pathRunner) liquidate(step int, s *Summary) (repaid, capacity float64, 
 	book.EndRound()
 	s.LiquidatedDebtUSD += repaid
 	s.MaxCascadeRounds = max(s.MaxCascadeRounds, rounds)
-	s.MaxToxicPositions = max(s.MaxToxicPositions, book.Toxic(m.oracle, index, l.Rules.Bonus))
+	s.MaxToxicPositions = max(s.MaxToxicPositions, book.Toxic(m.oracle, index, rules.Bonus))
 	r.absorb(loss, step, s)
 	return repaid, capacity, rounds
 }
@@ -435,11 +495,11 @@ type parking struct {
 
 // tooSmall reports whether liquidating p (debt USD) cannot pay however
 // the market moves until gas falls or the index rises 1 %.
-func (k *parking) tooSmall(debt float64, m *market, gas float64, l *Liquidation) bool {
+func (k *parking) tooSmall(debt float64, m *market, gas float64, l *Liquidation, rules *lending.LiquidationRules) bool {
 	if l.Oracle.Delay > 0 {
 		return false // the market can run ahead of a delayed oracle
 	}
-	margin := (1+l.Rules.Bonus*(1-l.Rules.ProtocolFee))*(1+l.Oracle.Deviation)*(1-l.DEX.Fee) - 1
+	margin := (1+rules.Bonus*(1-rules.ProtocolFee))*(1+l.Oracle.Deviation)*(1-l.DEX.Fee) - 1
 	return 1.01*debt*margin-gas < l.Keepers.MinProfitUSD
 }
 

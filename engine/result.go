@@ -57,6 +57,18 @@ type Summary struct {
 	// Stablecoin holds the stablecoin's metrics; stablecoin.NoMetrics()
 	// without one.
 	Stablecoin stablecoin.Metrics
+
+	// Policy (circuit breakers); 0 and NaN without one.
+	Pauses               int     // pauses that came into force
+	HoursPausedBorrow    float64 // hours with new borrowing paused
+	HoursPausedWithdraw  float64 // hours with withdrawal payments paused
+	HoursPausedDeposit   float64 // hours with new deposits paused
+	HoursPausedLiquidate float64 // hours with liquidations paused
+	SkippedPaused        int     // position-steps left liquidatable because liquidations were paused
+	FirstTriggerHour     float64 // first step end at which a policy trigger fired, hours; NaN if never
+	FirstPauseHour       float64 // time from which the first pause was in force, hours; NaN if never
+	GovernanceChanges    int     // governance changes that took effect
+	StewardUpdates       int     // steward updates that changed a parameter
 }
 
 // SeriesPoint is the state of a traced path at the end of one step.
@@ -99,6 +111,16 @@ type SeriesPoint struct {
 	StableBurned      float64 // tokens burned through the mint/burn swap in the step
 	GovPrice          float64 // governance token's price, USD
 	GovSupply         float64 // governance tokens outstanding
+
+	// Policy: what was in force during the step, and the policy's events
+	// at its end. Without positions the liquidation parameters are 0.
+	Paused               int     // pauses in force, a PauseAction bit mask (1 borrow, 2 withdraw, 4 deposit, 8 liquidate)
+	PolicyEvents         int     // triggers fired and changes applied at the end of the step
+	LiquidationThreshold float64 // liquidation threshold
+	LiquidationBonus     float64 // liquidation bonus, fraction
+	ReserveFactor        float64 // reserve factor, fraction
+	SupplyCapUSD         float64 // supply cap, 0 = none
+	BorrowCapUSD         float64 // borrow cap, 0 = none
 }
 
 // PathResult is what one path produces.
@@ -200,6 +222,18 @@ var SummaryColumns = []Column[Summary]{
 	{Name: "gov_supply_multiple", Doc: "governance-token supply at the horizon / at the start (algorithmic; 0 otherwise)", Value: func(s *Summary) float64 { return s.Stablecoin.GovSupplyMultiple }},
 	{Name: "gov_price_fall", Doc: "1 − governance-token price at the horizon / at the start (algorithmic; 0 otherwise)", Value: func(s *Summary) float64 { return s.Stablecoin.GovPriceFall }},
 	{Name: "value_destroyed_usd", Doc: "market value of the stablecoin (and governance token) at the start − at the horizon − paid out in redemptions and defense purchases", Value: func(s *Summary) float64 { return s.Stablecoin.ValueDestroyedUSD }},
+	{Name: "dip_spent_usd", Doc: "dip buyers' net spending on the stablecoin (purchases − sales) by the horizon", Value: func(s *Summary) float64 { return s.Stablecoin.DipSpentUSD }},
+	{Name: "dip_held_share", Doc: "stablecoins held by dip buyers at the horizon / initial supply", Value: func(s *Summary) float64 { return s.Stablecoin.DipHeldShare }},
+	{Name: "pauses", Kind: Int, Doc: "circuit-breaker pauses that came into force", Value: func(s *Summary) float64 { return float64(s.Pauses) }},
+	{Name: "hours_paused_borrow", Doc: "hours with new borrowing paused", Value: func(s *Summary) float64 { return s.HoursPausedBorrow }},
+	{Name: "hours_paused_withdraw", Doc: "hours with withdrawal payments paused (requests still queue)", Value: func(s *Summary) float64 { return s.HoursPausedWithdraw }},
+	{Name: "hours_paused_deposit", Doc: "hours with new deposits paused", Value: func(s *Summary) float64 { return s.HoursPausedDeposit }},
+	{Name: "hours_paused_liquidate", Doc: "hours with liquidations paused", Value: func(s *Summary) float64 { return s.HoursPausedLiquidate }},
+	{Name: "skipped_paused", Kind: Int, Doc: "position-steps left liquidatable because liquidations were paused", Value: func(s *Summary) float64 { return float64(s.SkippedPaused) }},
+	{Name: "first_trigger_hour", Nullable: true, Doc: "first step end at which a policy trigger fired, null if never", Value: func(s *Summary) float64 { return s.FirstTriggerHour }},
+	{Name: "first_pause_hour", Nullable: true, Doc: "time from which the first pause was in force, null if never", Value: func(s *Summary) float64 { return s.FirstPauseHour }},
+	{Name: "governance_changes", Kind: Int, Doc: "governance parameter changes that took effect (after their timelock)", Value: func(s *Summary) float64 { return float64(s.GovernanceChanges) }},
+	{Name: "steward_updates", Kind: Int, Doc: "steward updates that changed a parameter", Value: func(s *Summary) float64 { return float64(s.StewardUpdates) }},
 }
 
 func b2f(b bool) float64 {
@@ -247,4 +281,11 @@ var SeriesColumns = []Column[SeriesPoint]{
 	{Name: "stable_burned", Doc: "stablecoins burned through the mint/burn swap in the step", Value: func(p *SeriesPoint) float64 { return p.StableBurned }},
 	{Name: "gov_price_usd", Doc: "governance-token price, 0 without an algorithmic stablecoin", Value: func(p *SeriesPoint) float64 { return p.GovPrice }},
 	{Name: "gov_supply", Doc: "governance tokens outstanding", Value: func(p *SeriesPoint) float64 { return p.GovSupply }},
+	{Name: "paused", Kind: Int, Doc: "pauses in force in the step, bit mask: 1 borrow, 2 withdraw, 4 deposit, 8 liquidate", Value: func(p *SeriesPoint) float64 { return float64(p.Paused) }},
+	{Name: "policy_events", Kind: Int, Doc: "policy triggers fired and parameter changes applied at the end of the step", Value: func(p *SeriesPoint) float64 { return float64(p.PolicyEvents) }},
+	{Name: "liquidation_threshold", Doc: "liquidation threshold in force, 0 without positions", Value: func(p *SeriesPoint) float64 { return p.LiquidationThreshold }},
+	{Name: "liquidation_bonus", Doc: "liquidation bonus in force, fraction, 0 without positions", Value: func(p *SeriesPoint) float64 { return p.LiquidationBonus }},
+	{Name: "reserve_factor", Doc: "reserve factor in force", Value: func(p *SeriesPoint) float64 { return p.ReserveFactor }},
+	{Name: "supply_cap_usd", Doc: "supply cap in force, 0 = none", Value: func(p *SeriesPoint) float64 { return p.SupplyCapUSD }},
+	{Name: "borrow_cap_usd", Doc: "borrow cap in force, 0 = none", Value: func(p *SeriesPoint) float64 { return p.BorrowCapUSD }},
 }

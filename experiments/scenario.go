@@ -52,6 +52,9 @@ type Scenario struct {
 	// Stablecoin adds a stablecoin run coupled to the pool. Default (nil):
 	// none.
 	Stablecoin *Stablecoin `yaml:"stablecoin"`
+	// Policy holds the circuit breakers: pauses, governance changes and
+	// stewards. Default (nil): none.
+	Policy *Policy `yaml:"policy"`
 	// Outputs selects what is recorded besides the per-path summary.
 	Outputs Outputs `yaml:"outputs"`
 
@@ -164,7 +167,7 @@ type Outputs struct {
 // does not implement; a file using them is rejected rather than having
 // them silently ignored.
 var notYetSupported = map[string]bool{
-	"policy": true, "sweep": true,
+	"sweep": true,
 }
 
 // defaultScenario returns a scenario holding every default.
@@ -330,6 +333,9 @@ func (s *Scenario) build() (*engine.Config, []Problem) {
 	liqProblems, drop := s.liquidation(cfg)
 	problems = append(problems, liqProblems...)
 	problems = append(problems, s.stablecoin(cfg)...)
+	polProblems, polDrop := s.policy(cfg)
+	problems = append(problems, polProblems...)
+	drop = append(drop, polDrop...)
 	for _, err := range engine.Problems(cfg.Validate()) {
 		path, msg := splitProblem(err.Error())
 		if path == "outputs.trace_every" && everyChecked || dropped(path, drop) {

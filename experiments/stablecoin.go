@@ -34,6 +34,23 @@ type Stablecoin struct {
 	Events []StableEvent `yaml:"events"`
 	// Backing is what stands behind the token. Required.
 	Backing BackingModel `yaml:"backing,required"`
+	// DipBuyers are speculators who buy at deep discounts. Default none.
+	DipBuyers *DipBuyers `yaml:"dip_buyers"`
+}
+
+// DipBuyers are speculators with limited capital who buy a collapsed
+// stablecoin, [stablecoin.DipBuyers].
+type DipBuyers struct {
+	// CapitalUSD is what they can spend in all, USD in (0, 1e13]. Required.
+	CapitalUSD float64 `yaml:"capital_usd,required"`
+	// DepthUSD is the value of the position they want as the price goes
+	// to 0, USD in (0, 1e13]. Required.
+	DepthUSD float64 `yaml:"depth_usd,required"`
+	// Ceiling is the price below which they bid, in (0, 1). Required.
+	Ceiling float64 `yaml:"ceiling,required"`
+	// PanicDrain is how strongly the holders' panic pulls their bids, per
+	// unit of panic intensity (days), in [0, 100]. Default 0.
+	PanicDrain float64 `yaml:"panic_drain"`
 }
 
 // StableMarket is the secondary market, [stablecoin.Market].
@@ -64,7 +81,9 @@ type StableHolders struct {
 	NoiseSigma float64 `yaml:"noise_sigma"`
 	// Depeg is the trigger on 1 − price. Default off.
 	Depeg Trigger `yaml:"depeg"`
-	// Shortfall is the trigger on 1 − backing/supply (reserves only).
+	// Shortfall is the trigger on 1 − backing/supply (reserves: frozen
+	// deposits at their expected recovery; algorithmic: the governance
+	// token's market cap plus the defense's reserve).
 	// Default off.
 	Shortfall Trigger `yaml:"shortfall"`
 	// RedeemShare is the share of the outflow queued for redemption at par
@@ -279,6 +298,10 @@ type Governance struct {
 	// DepthElasticity is how its pool's USD depth follows its price, in
 	// [0, 2]. Default 0 (constant USD depth).
 	DepthElasticity float64 `yaml:"depth_elasticity"`
+	// PanicSellShare is the share of its initial supply its holders sell
+	// per day per unit of the stablecoin holders' panic, in [0, 1].
+	// Default 0.
+	PanicSellShare float64 `yaml:"panic_sell_share"`
 }
 
 // Defense is a reserve defense, [stablecoin.Defense].
@@ -300,7 +323,7 @@ func (a *Algorithmic) setBacking(m *stablecoin.Model) [][2]string {
 	g := a.Governance
 	alg := &stablecoin.Algorithmic{
 		Governance: stablecoin.Governance{Supply: g.Supply, Price: g.Price, DepthUSD: g.DepthUSD, Fee: g.Fee,
-			Volatility: g.Volatility, DepthElasticity: g.DepthElasticity},
+			Volatility: g.Volatility, DepthElasticity: g.DepthElasticity, PanicSellShare: g.PanicSellShare},
 		BasePoolUSD:      a.BasePoolUSD,
 		MinSpread:        a.MinSpread,
 		RecoveryHalfLife: a.RecoveryHalfLife.Std(),
@@ -367,6 +390,9 @@ func (s *Scenario) stablecoin(cfg *engine.Config) (problems []Problem) {
 	}
 	for _, e := range sc.Events {
 		m.Events = append(m.Events, stablecoin.Event{At: e.At.Std(), Panic: e.Panic, SellUSD: e.SellUSD})
+	}
+	if d := sc.DipBuyers; d != nil {
+		m.DipBuyers = &stablecoin.DipBuyers{CapitalUSD: d.CapitalUSD, DepthUSD: d.DepthUSD, Ceiling: d.Ceiling, PanicDrain: d.PanicDrain}
 	}
 	if sc.Backing.Spec != nil {
 		for _, p := range sc.Backing.Spec.setBacking(&m) {

@@ -187,6 +187,9 @@ type BookState struct {
 	open                           int
 	scaledDebt, collateral         float64 // totals of open positions
 	initScaledDebt, initCollateral float64
+	// lt is the liquidation threshold in force on this path: the book's
+	// until SetLiquidationThreshold changes it.
+	lt float64
 }
 
 // NewBookState returns a state for paths over b, reset to b's initial book.
@@ -216,6 +219,25 @@ func (s *BookState) Reset() {
 	s.isTaken = false
 	s.open = len(s.book.positions)
 	s.scaledDebt, s.collateral = s.initScaledDebt, s.initCollateral
+	s.lt = s.book.lt
+}
+
+// LiquidationThreshold is the threshold in force on this path, in (0, 1):
+// the book's, unless [BookState.SetLiquidationThreshold] changed it.
+func (s *BookState) LiquidationThreshold() float64 { return s.lt }
+
+// SetLiquidationThreshold changes the threshold in force on this path to lt
+// in (0, 1) (a governance change; [BookState.Reset] restores the book's).
+// Positions are ordered by ScaledDebt/Collateral, which does not involve
+// the threshold, so the order stays valid and the change costs O(1): it
+// moves the ratio above which [BookState.Next], [BookState.Liquidatable]
+// and [BookState.ParkedLiquidatable] find positions liquidatable. It panics
+// when lt is outside (0, 1) or NaN.
+func (s *BookState) SetLiquidationThreshold(lt float64) {
+	if !(lt > 0 && lt < 1) {
+		panic(fmt.Sprintf("lending: BookState.SetLiquidationThreshold: %v is not in (0, 1)", lt))
+	}
+	s.lt = lt
 }
 
 // Open is the number of open positions (not closed by [BookState.Put] or
@@ -245,7 +267,7 @@ func (s *BookState) Next(price, index float64) (Position, bool) {
 	}
 	// A position is liquidatable iff ScaledDebt·index > Collateral·price·LT,
 	// i.e. iff its ratio exceeds price·LT/index.
-	threshold := price * s.book.lt / index
+	threshold := price * s.lt / index
 	fromBook := s.cursor < len(s.book.positions)
 	if len(s.heap) > 0 {
 		top := s.heap[0]
@@ -320,7 +342,7 @@ func (s *BookState) Parked() int { return len(s.parked) }
 // ParkedLiquidatable is the number of parked positions with a health factor
 // below 1 at oracle price price and borrow index index, in O(parked).
 func (s *BookState) ParkedLiquidatable(price, index float64) int {
-	threshold := price * s.book.lt / index
+	threshold := price * s.lt / index
 	n := 0
 	for _, e := range s.parked {
 		if e.ratio > threshold {
@@ -383,7 +405,7 @@ func (s *BookState) Toxic(price, index, bonus float64) int {
 // Liquidatable is the number of open positions with a health factor below 1
 // at oracle price price and borrow index index, in O(log N + k).
 func (s *BookState) Liquidatable(price, index float64) int {
-	return s.countAbove(price * s.book.lt / index)
+	return s.countAbove(price * s.lt / index)
 }
 
 // Underwater is the number of open positions whose debt exceeds the value of

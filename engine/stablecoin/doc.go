@@ -22,7 +22,12 @@
 //     constant-product pool, as Terra's market module); arbitrageurs buy the
 //     stablecoin in the secondary market, burn it and sell the minted
 //     governance tokens into that token's own constant-product liquidity; an
-//     optional reserve [Defense] buys the stablecoin with another asset.
+//     optional reserve [Defense] buys the stablecoin with another asset;
+//     the governance token's holders may sell as the panic grows.
+//
+// Optionally, [DipBuyers] — speculators with limited capital whose demand
+// rises as the price falls and drains as the panic grows — are the
+// residual demand that keeps a collapsed coin at a small fraction of $1.
 //
 // # One path
 //
@@ -30,7 +35,7 @@
 // path; the engine calls, in its documented phase order,
 //
 //	State.Events(step)                  phase 1: bank failure, guarantee, recovery, news
-//	State.Trade(src, step, withdrawn, locked)  phase 7: holders sell or queue redemptions; arbitrage
+//	State.Trade(src, step, withdrawn, locked)  phase 7: holders sell or queue redemptions; arbitrage; dip buyers
 //	State.Settle(step)                  phase 8: redemptions paid within open hours and capacity
 //	State.Record(step)                  phase 10: metrics
 //
@@ -42,7 +47,8 @@
 // Tokens are counted in units worth $1 at par; the numeraire side of the
 // pool is in USD. The supply S splits into the holders' float H, the pool's
 // stablecoin balance, the redemption queue and tokens held by a lending pool
-// (passed in by the engine): H = S − pool − queue − locked. Redemptions pay
+// (passed in by the engine), the inert holders' share and the dip buyers'
+// tokens: H = S − pool − queue − locked − inert − dip. Redemptions pay
 // reserves out at par and burn the tokens, so reserves paid = tokens
 // redeemed; a bank loss reduces reserves without burning anything; a burn
 // through the mint/burn swap reduces S and increases the governance token's

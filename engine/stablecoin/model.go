@@ -29,6 +29,35 @@ type Model struct {
 	// Algorithmic backs the token with a mint/burn swap against a
 	// governance token.
 	Algorithmic *Algorithmic
+	// DipBuyers buy the token at deep discounts; nil: nobody does.
+	DipBuyers *DipBuyers
+}
+
+// DipBuyers are speculators with limited capital who buy the stablecoin
+// when it trades far below the peg: the residual demand that keeps a
+// collapsed coin at a small fraction of $1 rather than at 0. At the end of
+// every step they trade in the market towards the holding
+//
+//	N*(p) = DepthUSD·(1/p − 1/Ceiling)·e^(−PanicDrain·λ)   for p < Ceiling, else 0,
+//
+// tokens at the price p after their own trade (a position worth up to
+// DepthUSD as p → 0, so their demand rises as the price falls), where λ is
+// the holders' panic intensity (per day): bids are pulled while the panic
+// rages and come back as it calms. They buy only while they have capital
+// (CapitalUSD less what they have spent, plus what their sales brought
+// back) and sell what exceeds N*(p) when the price rises. Their tokens are
+// not part of the holders' float: they never panic.
+type DipBuyers struct {
+	// CapitalUSD is what they can spend in all, USD in (0, 1e13].
+	CapitalUSD float64
+	// DepthUSD is the value of the position they want as the price goes
+	// to 0, USD in (0, 1e13].
+	DepthUSD float64
+	// Ceiling is the price below which they bid, in (0, 1).
+	Ceiling float64
+	// PanicDrain is how strongly the panic pulls their bids, per unit of
+	// panic intensity (days), in [0, 100]; 0: not at all.
+	PanicDrain float64
 }
 
 // Market is the secondary market: a two-coin StableSwap pool of the
@@ -62,7 +91,10 @@ type Market struct {
 //	λ ← d·λ + (1 − d)·(Depeg⁺ + Shortfall⁺) + κ·min(f, λΔε),  κ = Excitation·(1 − d)/Δ,
 //
 // where Depeg⁺ = Weight·max(0, (1 − price) − Level) and Shortfall⁺ the same
-// on the visible backing shortfall 1 − backing/supply (reserve-backed). News
+// on the visible backing shortfall 1 − backing/supply: for a reserve-backed
+// coin backing counts frozen bank deposits at their expected recovery; for
+// an algorithmic one it is the governance token's market cap plus the
+// defense's reserve (the "LUNA market cap below UST supply" alarm). News
 // events add to λ. Tokens withdrawn from a lending pool whose asset is the
 // stablecoin are sold at once in the share WithdrawnSellShare.
 type Holders struct {
@@ -76,7 +108,7 @@ type Holders struct {
 	NoiseSigma float64
 	// Depeg is the trigger on 1 − price.
 	Depeg stochastic.Trigger
-	// Shortfall is the trigger on 1 − backing/supply (reserve-backed only).
+	// Shortfall is the trigger on 1 − backing/supply.
 	Shortfall stochastic.Trigger
 	// RedeemShare is the share of the outflow that is queued for redemption
 	// at par rather than sold (holders with redemption access), in [0, 1];
@@ -226,8 +258,9 @@ type Algorithmic struct {
 }
 
 // Governance is the governance token. Its price moves by its own
-// constant-product pool (sales of minted tokens, impact permanent) and by
-// exogenous lognormal noise of Volatility per √year (mean 1 per step). At
+// constant-product pool (sales of minted tokens and its holders' panic
+// sales, impact permanent) and by exogenous lognormal noise of Volatility
+// per √year (mean 1 per step). At
 // the start of every step the pool is re-centred on the price P with
 // DepthUSD·(P/P₀)^DepthElasticity on its USD side: liquidity leaves a
 // falling token (elasticity 0.5 is what a constant-product pool left alone
@@ -246,6 +279,11 @@ type Governance struct {
 	// DepthElasticity is how the pool's USD depth follows the price, in
 	// [0, 2].
 	DepthElasticity float64
+	// PanicSellShare is the share of its initial supply that its holders
+	// sell into its pool per day per unit of the stablecoin holders' panic
+	// intensity λ (per day): they run with the stablecoin's holders, in
+	// [0, 1]; 0: they do not.
+	PanicSellShare float64
 }
 
 // Defense buys the stablecoin in the market, up to MaxPerDayUSD per day,
@@ -307,6 +345,14 @@ func (m *Model) Validate(step time.Duration) error {
 			check("sell_usd", e.SellUSD >= 0 && e.SellUSD <= 1e13, "[0, 1e13]", e.SellUSD),
 		))
 	}
+	if d := m.DipBuyers; d != nil {
+		add("dip_buyers", errors.Join(
+			check("capital_usd", d.CapitalUSD > 0 && d.CapitalUSD <= 1e13, "(0, 1e13]", d.CapitalUSD),
+			check("depth_usd", d.DepthUSD > 0 && d.DepthUSD <= 1e13, "(0, 1e13]", d.DepthUSD),
+			check("ceiling", d.Ceiling > 0 && d.Ceiling < 1, "(0, 1)", d.Ceiling),
+			check("panic_drain", d.PanicDrain >= 0 && d.PanicDrain <= 100, "[0, 100]", d.PanicDrain),
+		))
+	}
 	switch {
 	case m.Reserve == nil && m.Algorithmic == nil:
 		add("backing", errors.New("missing: a reserve-backed or an algorithmic model"))
@@ -321,9 +367,6 @@ func (m *Model) Validate(step time.Duration) error {
 		add("backing", m.Algorithmic.validate())
 		if h.RedeemShare != 0 {
 			add("holders.redeem_share", fmt.Errorf("must be 0 for an algorithmic stablecoin (no redemption at par), got %v", h.RedeemShare))
-		}
-		if h.Shortfall.Weight != 0 {
-			add("holders.shortfall", errors.New("applies to reserve-backed stablecoins only; remove it"))
 		}
 	}
 	return errors.Join(errs...)
@@ -396,6 +439,7 @@ func (a *Algorithmic) validate() error {
 		check("fee", g.Fee >= 0 && g.Fee <= 0.1, "[0, 0.1]", g.Fee),
 		check("volatility", g.Volatility >= 0 && g.Volatility <= 10, "[0, 10]", g.Volatility),
 		check("depth_elasticity", g.DepthElasticity >= 0 && g.DepthElasticity <= 2, "[0, 2]", g.DepthElasticity),
+		check("panic_sell_share", g.PanicSellShare >= 0 && g.PanicSellShare <= 1, "[0, 1]", g.PanicSellShare),
 	))
 	errs = append(errs,
 		check("base_pool_usd", a.BasePoolUSD > 0 && a.BasePoolUSD <= 1e13, "(0, 1e13]", a.BasePoolUSD),

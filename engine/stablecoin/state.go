@@ -38,6 +38,8 @@ type Metrics struct {
 	GovSupplyMultiple float64 // governance-token supply at the horizon / at time 0 (algorithmic; 0 otherwise)
 	GovPriceFall      float64 // 1 − governance-token price at the horizon / at time 0 (algorithmic; 0 otherwise)
 	ValueDestroyedUSD float64 // market value at time 0 − at the horizon − paid out (redemptions, defense purchases)
+	DipSpentUSD       float64 // dip buyers' net spending (purchases − sales) at the horizon, USD
+	DipHeldShare      float64 // dip buyers' tokens at the horizon / initial supply
 }
 
 // NoMetrics are the metrics of a path without a stablecoin: NaN prices and
@@ -100,6 +102,10 @@ type State struct {
 	stepRedeemRequested  float64
 	stepPaid, stepBurned float64
 
+	// Dip buyers.
+	dipTokens float64 // tokens they hold
+	dipCash   float64 // capital left, USD
+
 	met       Metrics
 	everBelow bool
 }
@@ -150,6 +156,10 @@ func (s *State) Reset() {
 		MaxPoolShare: m.Market.StableShare}
 	s.everBelow = false
 	s.market0 = s.supply * s.price
+	s.dipTokens, s.dipCash = 0, 0
+	if d := m.DipBuyers; d != nil {
+		s.dipCash = d.CapitalUSD
+	}
 	if r := m.Reserve; r != nil {
 		s.cash, s.bills, s.bank = r.CashUSD, r.BillsUSD, r.Bank.DepositsUSD
 		s.reserves0 = s.cash + s.bills + s.bank
@@ -207,6 +217,16 @@ func (s *State) Backing() float64 {
 		bank *= 1 - s.haircut
 	}
 	return s.cash + s.bills + s.billsPending + bank
+}
+
+// coverage is what holders see behind each token: Backing/supply for a
+// reserve-backed coin; (governance market cap + defense reserve)/supply for
+// an algorithmic one.
+func (s *State) coverage() float64 {
+	if s.m.Reserve != nil {
+		return s.Backing() / s.supply
+	}
+	return (s.gov*s.govPrice + s.defenseLeft) / s.supply
 }
 
 // GovPrice and GovSupply are the governance token's price (USD) and supply;
@@ -273,14 +293,14 @@ func (s *State) Trade(src *stochastic.Source, step int, withdrawn, locked float6
 	if s.govNoise > 0 {
 		govNoise = math.Exp(s.govNoise*src.NormFloat64() + s.govShift)
 	}
-	float := max(0, s.supply-s.bal[0]-s.queued-locked-h.Inert*s.supply0)
+	float := max(0, s.supply-s.bal[0]-s.queued-locked-h.Inert*s.supply0-s.dipTokens)
 
 	panicPart := s.lambda * s.days * noise
 	f := min(1, h.Baseline*s.days*noise+panicPart)
 	panicPart = min(panicPart, f)
 	level := excess(h.Depeg, 1-s.price)
-	if s.m.Reserve != nil {
-		level += excess(h.Shortfall, 1-s.Backing()/s.supply)
+	if h.Shortfall.Weight != 0 {
+		level += excess(h.Shortfall, 1-s.coverage())
 	}
 	s.lambda = s.decay*s.lambda + (1-s.decay)*level + s.excite*panicPart
 
@@ -304,7 +324,89 @@ func (s *State) Trade(src *stochastic.Source, step int, withdrawn, locked float6
 	} else {
 		s.algorithmic(govNoise)
 	}
+	if s.m.DipBuyers != nil {
+		s.dipTrade()
+	}
 	s.price = s.pool.Price(0, 1)
+}
+
+// DipHoldings are the dip buyers' tokens and their capital left (USD).
+func (s *State) DipHoldings() (tokens, capital float64) { return s.dipTokens, s.dipCash }
+
+// dipTarget is the dip buyers' wanted holding at price p.
+func (s *State) dipTarget(p float64) float64 {
+	d := s.m.DipBuyers
+	if p >= d.Ceiling {
+		return 0
+	}
+	n := d.DepthUSD * (1/p - 1/d.Ceiling)
+	if d.PanicDrain > 0 {
+		n *= math.Exp(-d.PanicDrain * s.lambda)
+	}
+	return n
+}
+
+// priceAfterSell is the market price after selling q stablecoins, without
+// trading.
+func (s *State) priceAfterSell(q float64) float64 {
+	out := s.pool.Dy(0, 1, q)
+	s.scratch[0], s.scratch[1] = s.bal[0]+q, s.bal[1]-out
+	return s.probe.Price(0, 1)
+}
+
+// dipTrade moves the dip buyers' holding towards their target at the price
+// their own trade leaves: the USD u (or tokens q) that solves
+// held ± tokens(u) = N*(price after), by bisection (the left side rises
+// and the target falls with the amount bought).
+func (s *State) dipTrade() {
+	p := s.pool.Price(0, 1)
+	target := s.dipTarget(p)
+	switch {
+	case target > s.dipTokens && s.dipCash > 0:
+		gap := func(u float64) float64 {
+			return s.dipTokens + s.pool.Dy(1, 0, u) - s.dipTarget(s.priceAfterBuy(u))
+		}
+		u := s.dipCash
+		if gap(u) > 0 {
+			u = bisect(gap, 0, u)
+		}
+		if u <= 0 {
+			return
+		}
+		s.dipTokens += s.buyWith(u)
+		s.dipCash -= u
+		s.met.DipSpentUSD += u
+	case target < s.dipTokens:
+		gap := func(q float64) float64 { return s.dipTarget(s.priceAfterSell(q)) - (s.dipTokens - q) }
+		q := s.dipTokens
+		if gap(q) > 0 {
+			q = bisect(gap, 0, q)
+		}
+		if q <= 0 {
+			return
+		}
+		usd := s.sell(q)
+		s.dipTokens -= q
+		s.dipCash += usd
+		s.met.DipSpentUSD -= usd
+	}
+}
+
+// bisect is the root of the increasing f in [lo, hi] with f(lo) < 0 <
+// f(hi), to a relative 1e-9 of hi; it returns the end where f ≤ 0.
+func bisect(f func(float64) float64, lo, hi float64) float64 {
+	for range 60 {
+		mid := 0.5 * (lo + hi)
+		if f(mid) <= 0 {
+			lo = mid
+		} else {
+			hi = mid
+		}
+		if hi-lo <= 1e-9*hi {
+			break
+		}
+	}
+	return lo
 }
 
 func excess(t stochastic.Trigger, signal float64) float64 {
@@ -513,6 +615,9 @@ func (s *State) algorithmic(govNoise float64) {
 	}
 	s.govL = s.govU / s.govPrice
 	s.delta *= s.deltaDecay
+	if g.PanicSellShare > 0 && s.lambda > 0 {
+		s.govSell(g.PanicSellShare * s.lambda * s.days * s.gov0)
+	}
 
 	if d := a.Defense; d != nil && s.defenseLeft > 0 && s.pool.Price(0, 1) < d.Trigger {
 		budget := min(s.defenseLeft*(1-d.SaleCost), d.MaxPerDayUSD*s.days)
@@ -633,6 +738,7 @@ func (s *State) Metrics() Metrics {
 		value += s.gov * s.govPrice
 	}
 	met.ValueDestroyedUSD = s.market0 - value - met.RedeemedUSD - met.DefenseUSD
+	met.DipHeldShare = s.dipTokens / s.supply0
 	return met
 }
 
@@ -648,7 +754,8 @@ func (s *State) Check() error {
 		x    float64
 	}{{"supply", s.supply}, {"pool stablecoin balance", s.bal[0]}, {"pool numeraire balance", s.bal[1]},
 		{"redemption queue", s.queued}, {"cash", s.cash}, {"bills", s.bills}, {"bills pending", s.billsPending},
-		{"bank deposits", s.bank}, {"governance supply", s.gov}, {"governance price", s.govPrice}} {
+		{"bank deposits", s.bank}, {"governance supply", s.gov}, {"governance price", s.govPrice},
+		{"dip buyers' tokens", s.dipTokens}, {"dip buyers' capital", s.dipCash}} {
 		if !(v.x >= -tol) || math.IsInf(v.x, 0) {
 			return fmt.Errorf("stablecoin: %s is %v", v.name, v.x)
 		}
@@ -660,6 +767,14 @@ func (s *State) Check() error {
 	}
 	if !(s.price > 0) || math.IsInf(s.price, 0) {
 		return fmt.Errorf("stablecoin: price is %v", s.price)
+	}
+	if d := s.m.DipBuyers; d != nil {
+		if spent := d.CapitalUSD - s.dipCash; math.Abs(spent-s.met.DipSpentUSD) > tol {
+			return fmt.Errorf("stablecoin: dip buyers' capital used %.17g ≠ net spending %.17g", spent, s.met.DipSpentUSD)
+		}
+		if s.supply-s.bal[0]-s.queued-s.dipTokens < -tol {
+			return fmt.Errorf("stablecoin: pool, queue and dip buyers hold %.17g, more than the supply %.17g", s.bal[0]+s.queued+s.dipTokens, s.supply)
+		}
 	}
 	if s.m.Reserve != nil {
 		paid := s.reserves0 - s.Reserves() - s.met.BankLossUSD

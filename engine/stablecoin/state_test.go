@@ -174,8 +174,94 @@ func TestMintedValue(t *testing.T) {
 	}
 }
 
+// dipModel is algoModel with dip buyers and governance holders who run.
+func dipModel() *Model {
+	m := algoModel()
+	m.Algorithmic.Governance.PanicSellShare = 0.05
+	m.DipBuyers = &DipBuyers{CapitalUSD: 2e8, DepthUSD: 1e8, Ceiling: 0.9, PanicDrain: 0.1}
+	return m
+}
+
+// collapse makes m collapse: a large sale and panic, no defense, and a
+// swap that halts early.
+func collapse(m *Model) *Model {
+	m.Events = []Event{{At: 21 * time.Hour, Panic: 2, SellUSD: 3e9}}
+	m.Algorithmic.Defense = nil
+	m.Algorithmic.HaltBelow = 1
+	return m
+}
+
+// The dip buyers end each trade at their target holding N*(p) at the price
+// their trade leaves, unless their capital is spent; they sell back what
+// exceeds it when the price rises; their spending is within their capital.
+func TestDipBuyers(t *testing.T) {
+	m := dipModel()
+	d := m.DipBuyers
+	s := NewState(m, time.Hour, 1, friday)
+	for _, tc := range []struct {
+		name        string
+		share       float64 // pool's stablecoin share before the trade
+		held, spent float64
+		capital     float64
+	}{
+		{"above the ceiling", 0.6, 0, 0, d.CapitalUSD},
+		{"buys to the target", 0.97, 0, 0, d.CapitalUSD},
+		{"buys more as it falls", 0.99, 1e8, 4e7, d.CapitalUSD},
+		{"capital binds", 0.995, 0, 0, 1e6},
+		{"sells back on a rise", 0.7, 5e8, 1e8, d.CapitalUSD},
+	} {
+		s.Reset()
+		s.bal[0], s.bal[1] = 1e9*tc.share, 1e9*(1-tc.share)
+		s.lambda = 2
+		s.dipTokens, s.dipCash = tc.held, tc.capital-tc.spent
+		s.met.DipSpentUSD = d.CapitalUSD - s.dipCash
+		p0 := s.pool.Price(0, 1)
+		s.dipTrade()
+		p := s.pool.Price(0, 1)
+		target := d.DepthUSD * max(0, 1/p-1/d.Ceiling) * math.Exp(-d.PanicDrain*2)
+		switch {
+		case tc.capital < d.CapitalUSD:
+			if s.dipCash > 1e-6 || s.dipTokens >= target {
+				t.Errorf("%s: capital left %v, holding %v, target %v: should spend everything short of the target", tc.name, s.dipCash, s.dipTokens, target)
+			}
+		case math.Abs(s.dipTokens-target) > 1e-6*max(target, 1):
+			t.Errorf("%s: price %v → %v, holding %v, want N*(p) = %v", tc.name, p0, p, s.dipTokens, target)
+		}
+		if tc.name == "sells back on a rise" && !(p < p0 && s.dipTokens < tc.held) {
+			t.Errorf("%s: price %v → %v, holding %v → %v: should sell", tc.name, p0, p, tc.held, s.dipTokens)
+		}
+		if tc.name == "buys to the target" && !(p > p0) {
+			t.Errorf("%s: price %v → %v: buying should lift it", tc.name, p0, p)
+		}
+		if s.dipCash < -1e-6 {
+			t.Errorf("%s: capital %v", tc.name, s.dipCash)
+		}
+	}
+}
+
+// Dip buyers hold a collapsed coin above where it falls without them, and
+// the governance holders' panic sales make its price fall faster; the
+// accounting holds every step (runPath checks).
+func TestDipBuyersFloorAndGovernanceSales(t *testing.T) {
+	for seed := uint64(1); seed <= 3; seed++ {
+		with := runPath(t, collapse(dipModel()), 240, seed, nil).Metrics()
+		bare := collapse(dipModel())
+		bare.DipBuyers = nil
+		without := runPath(t, bare, 240, seed, nil).Metrics()
+		if !(with.MinPrice > 2*without.MinPrice && with.DipSpentUSD > 0 && with.DipHeldShare > 0) {
+			t.Errorf("seed %d: minimum %v with dip buyers (spent %v, hold %v of the supply), %v without", seed,
+				with.MinPrice, with.DipSpentUSD, with.DipHeldShare, without.MinPrice)
+		}
+		calm := collapse(dipModel())
+		calm.Algorithmic.Governance.PanicSellShare = 0
+		if a, b := with.GovPriceFall, runPath(t, calm, 240, seed, nil).Metrics().GovPriceFall; !(a > b) {
+			t.Errorf("seed %d: governance price fall %v with panic sales, %v without", seed, a, b)
+		}
+	}
+}
+
 func TestStateDoesNotAllocate(t *testing.T) {
-	for name, m := range map[string]*Model{"reserve": reserveModel(), "algorithmic": algoModel()} {
+	for name, m := range map[string]*Model{"reserve": reserveModel(), "algorithmic": algoModel(), "dip buyers": collapse(dipModel())} {
 		s := NewState(m, time.Hour, 168, friday)
 		src := stochastic.NewSource(1, stochastic.StreamStablecoin)
 		allocs := testing.AllocsPerRun(5, func() {
@@ -193,6 +279,9 @@ func TestStateDoesNotAllocate(t *testing.T) {
 		})
 		if allocs != 0 {
 			t.Errorf("%s: a path allocates %v times", name, allocs)
+		}
+		if tokens, _ := s.DipHoldings(); m.DipBuyers != nil && tokens <= 0 {
+			t.Errorf("%s: the dip buyers never bought; the test does not exercise them", name)
 		}
 	}
 }
@@ -212,6 +301,16 @@ func TestValidate(t *testing.T) {
 	}
 	if err := algoModel().Validate(time.Hour); err != nil {
 		t.Error(err)
+	}
+	d := dipModel()
+	d.DipBuyers.Ceiling = 1
+	d.DipBuyers.CapitalUSD = math.Inf(1)
+	d.Algorithmic.Governance.PanicSellShare = math.NaN()
+	err = d.Validate(time.Hour)
+	for _, want := range []string{"dip_buyers.ceiling: ", "dip_buyers.capital_usd: ", "backing.governance.panic_sell_share: "} {
+		if err == nil || !contains(err.Error(), want) {
+			t.Errorf("Validate: %v lacks %q", err, want)
+		}
 	}
 }
 
