@@ -26,9 +26,11 @@ type Aggregate struct {
 
 // VariantAggregate holds the statistics of every summary metric of one variant.
 type VariantAggregate struct {
-	Variant string
-	Paths   int
-	Metrics []MetricStats // in engine.SummaryColumns order
+	Variant     string
+	Paths       int
+	Metrics     []MetricStats // in the order of the summary parts' metric columns (engine.SummaryColumns)
+	Risk        []RiskMetric  // the headline risk metric pack
+	Convergence *Convergence  // nil when the convergence column has no values
 }
 
 // Method descriptions written into aggregate.json.
@@ -38,6 +40,8 @@ const (
 	methodMeanCI   = "mean +- Student t(n-1) quantile x standard error"
 	methodES       = "mean of the worst (1-p) share of the values: with m = n(1-p), the top floor(m) values fully and the next with weight m-floor(m) (Acerbi-Tasche)"
 	methodESCI     = "percentile bootstrap: 1000 ordinary resamples of all n values (only the top of each is built, exactly), PCG seeded from the FNV-1a hash of the metric name; the (1-c)/2 and (1+c)/2 quantile_cont of the 1000 resampled ES; null when n(1-p) < 10"
+	methodProbCI   = "Clopper-Pearson exact binomial interval: Beta((1-c)/2; k, n-k+1) and Beta((1+c)/2; k+1, n-k) quantiles for k events in n paths"
+	methodConv     = "VaR and ES of the convergence metric on the first 1 %, 2 %, ..., 100 % of the paths in path order, VaR with its order-statistic interval, ES with the normal approximation se = sqrt([Var(X|X>=VaR) + p(ES-VaR)^2]/((1-p)n)); the verdict uses the full run's intervals: enough paths when (ci_high-ci_low)/2/|value| <= tolerance, else about n*(relative half-width/tolerance)^2 paths would be"
 )
 
 // jsonNumber is a float that encodes NaN and ±Inf as null.
@@ -81,10 +85,62 @@ type jsonMetric struct {
 	ES         []jsonTail     `json:"es"`
 }
 
+type jsonRisk struct {
+	Name       string     `json:"name"`
+	Label      string     `json:"label"`
+	Convention string     `json:"convention"`
+	Column     string     `json:"column"`
+	Horizon    string     `json:"horizon"`
+	Statistic  string     `json:"statistic"`
+	Level      jsonNumber `json:"level"`
+	Threshold  jsonNumber `json:"threshold"`
+	Unit       string     `json:"unit"`
+	Value      jsonNumber `json:"value"`
+	CILow      jsonNumber `json:"ci_low"`
+	CIHigh     jsonNumber `json:"ci_high"`
+	CIMethod   string     `json:"ci_method"`
+	N          int        `json:"n"`
+	Events     *int       `json:"events"`
+	Note       string     `json:"note,omitempty"`
+}
+
+type jsonConvergencePoint struct {
+	Paths   int        `json:"paths"`
+	VaR     jsonNumber `json:"var"`
+	VaRLow  jsonNumber `json:"var_ci_low"`
+	VaRHigh jsonNumber `json:"var_ci_high"`
+	ES      jsonNumber `json:"es"`
+	ESLow   jsonNumber `json:"es_ci_low"`
+	ESHigh  jsonNumber `json:"es_ci_high"`
+}
+
+type jsonVerdict struct {
+	Statistic         string     `json:"statistic"`
+	Value             jsonNumber `json:"value"`
+	CILow             jsonNumber `json:"ci_low"`
+	CIHigh            jsonNumber `json:"ci_high"`
+	RelativeHalfWidth jsonNumber `json:"relative_half_width"`
+	Converged         bool       `json:"converged"`
+	PathsNeeded       *int       `json:"paths_needed"`
+	Text              string     `json:"text"`
+}
+
+type jsonConvergence struct {
+	Metric    string                 `json:"metric"`
+	Level     float64                `json:"level"`
+	Tolerance float64                `json:"tolerance"`
+	Paths     int                    `json:"paths"`
+	Summary   string                 `json:"summary"`
+	Verdicts  []jsonVerdict          `json:"verdicts"`
+	Points    []jsonConvergencePoint `json:"points"`
+}
+
 type jsonVariant struct {
-	Variant string       `json:"variant"`
-	Paths   int          `json:"paths"`
-	Metrics []jsonMetric `json:"metrics"`
+	Variant     string           `json:"variant"`
+	Paths       int              `json:"paths"`
+	Risk        []jsonRisk       `json:"risk"`
+	Convergence *jsonConvergence `json:"convergence"`
+	Metrics     []jsonMetric     `json:"metrics"`
 }
 
 type jsonAggregate struct {
@@ -104,10 +160,37 @@ func (a *Aggregate) WriteJSON(w io.Writer) error {
 	out := jsonAggregate{
 		SchemaVersion: a.SchemaVersion, Scenario: a.Scenario, ScenarioSHA256: a.ScenarioSHA256,
 		Seed: a.Seed, Paths: a.Paths, HorizonHours: jsonNumber(a.HorizonHours), Confidence: a.Confidence,
-		Methods: map[string]string{"quantile": methodQuantile, "quantile_ci": methodCI, "mean_ci": methodMeanCI, "es": methodES, "es_ci": methodESCI},
+		Methods: map[string]string{"quantile": methodQuantile, "quantile_ci": methodCI, "mean_ci": methodMeanCI, "es": methodES,
+			"es_ci": methodESCI, "probability_ci": methodProbCI, "convergence": methodConv},
 	}
 	for _, v := range a.Variants {
-		jv := jsonVariant{Variant: v.Variant, Paths: v.Paths}
+		jv := jsonVariant{Variant: v.Variant, Paths: v.Paths, Risk: []jsonRisk{}}
+		for _, r := range v.Risk {
+			jr := jsonRisk{Name: r.Name, Label: r.Label, Convention: r.Convention, Column: r.Column, Horizon: r.Horizon,
+				Statistic: r.Statistic, Level: jsonNumber(r.Level), Threshold: jsonNumber(r.Threshold), Unit: r.Unit,
+				Value: jsonNumber(r.Value), CILow: jsonNumber(r.CILow), CIHigh: jsonNumber(r.CIHigh), CIMethod: r.CIMethod,
+				N: r.N, Note: r.Note}
+			if r.Events >= 0 {
+				jr.Events = &r.Events
+			}
+			jv.Risk = append(jv.Risk, jr)
+		}
+		if c := v.Convergence; c != nil {
+			jc := &jsonConvergence{Metric: c.Metric, Level: c.Level, Tolerance: c.Tolerance, Paths: c.Paths, Summary: c.Summary}
+			for _, vd := range c.Verdicts {
+				jd := jsonVerdict{Statistic: vd.Statistic, Value: jsonNumber(vd.Value), CILow: jsonNumber(vd.CILow),
+					CIHigh: jsonNumber(vd.CIHigh), RelativeHalfWidth: jsonNumber(vd.RelativeHalfWidth), Converged: vd.Converged, Text: vd.Text}
+				if vd.PathsNeeded > 0 {
+					jd.PathsNeeded = &vd.PathsNeeded
+				}
+				jc.Verdicts = append(jc.Verdicts, jd)
+			}
+			for _, pt := range c.Points {
+				jc.Points = append(jc.Points, jsonConvergencePoint{pt.Paths, jsonNumber(pt.VaR), jsonNumber(pt.VaRLow),
+					jsonNumber(pt.VaRHigh), jsonNumber(pt.ES), jsonNumber(pt.ESLow), jsonNumber(pt.ESHigh)})
+			}
+			jv.Convergence = jc
+		}
 		for _, m := range v.Metrics {
 			jm := jsonMetric{Metric: m.Metric, N: m.N, Nulls: m.Nulls, Mean: jsonNumber(m.Mean), SD: jsonNumber(m.SD),
 				SE: jsonNumber(m.SE), MeanCILow: jsonNumber(m.MeanCILow), MeanCIHigh: jsonNumber(m.MeanCIHigh),
@@ -135,12 +218,17 @@ func probabilityName(p float64) string {
 	return strings.ReplaceAll(strconv.FormatFloat(p*100, 'f', -1, 64), ".", "_")
 }
 
-// AggregateColumns are the columns of aggregate.parquet, one row per
-// (variant, metric): variant, metric, n, nulls, mean, sd, se, mean_ci_low,
-// mean_ci_high, min, max, then p<q>, p<q>_ci_low, p<q>_ci_high for each of
-// AggregateQuantiles, es<q>, es<q>_ci_low, es<q>_ci_high for each of
-// AggregateTails, then confidence,
-// horizon_hours and paths. Unavailable values are null.
+// AggregateColumns are the columns of aggregate.parquet. It has one row
+// per (variant, summary column), kind "column": variant, metric, n, nulls,
+// mean, sd, se, mean_ci_low, mean_ci_high, min, max, then p<q>, p<q>_ci_low,
+// p<q>_ci_high for each of AggregateQuantiles, es<q>, es<q>_ci_low,
+// es<q>_ci_high for each of AggregateTails, then confidence, horizon_hours
+// and paths; and one row per (variant, risk metric), kind "risk", with
+// metric the risk metric's name, n its paths, and the RiskColumns (label,
+// convention, column, horizon, statistic, level, threshold, unit, value,
+// ci_low, ci_high, ci_method, events). Unavailable values are null: the
+// statistics of a column row are null in a risk row and the other way
+// round.
 func AggregateColumns() []string {
 	cols := []string{"variant", "metric", "n", "nulls", "mean", "sd", "se", "mean_ci_low", "mean_ci_high", "min", "max"}
 	for _, p := range AggregateQuantiles {
@@ -151,15 +239,25 @@ func AggregateColumns() []string {
 		es := "es" + probabilityName(p)
 		cols = append(cols, es, es+"_ci_low", es+"_ci_high")
 	}
-	return append(cols, "confidence", "horizon_hours", "paths")
+	cols = append(cols, "confidence", "horizon_hours", "paths", "kind")
+	return append(cols, RiskColumns...)
 }
+
+// RiskColumns are the columns of aggregate.parquet that describe a risk
+// metric (see RiskMetric).
+var RiskColumns = []string{"label", "convention", "column", "horizon", "statistic", "level", "threshold", "unit",
+	"value", "ci_low", "ci_high", "ci_method", "events"}
 
 func aggregateSchema(md arrow.Metadata) *arrow.Schema {
 	var fields []arrow.Field
 	for _, name := range AggregateColumns() {
 		switch name {
-		case "variant", "metric":
+		case "variant", "metric", "kind":
 			fields = append(fields, arrow.Field{Name: name, Type: arrow.BinaryTypes.String})
+		case "label", "convention", "column", "horizon", "statistic", "unit", "ci_method":
+			fields = append(fields, arrow.Field{Name: name, Type: arrow.BinaryTypes.String, Nullable: true})
+		case "events":
+			fields = append(fields, arrow.Field{Name: name, Type: arrow.PrimitiveTypes.Int64, Nullable: true})
 		case "n", "nulls", "paths":
 			fields = append(fields, arrow.Field{Name: name, Type: arrow.PrimitiveTypes.Int64})
 		case "confidence":
@@ -216,6 +314,44 @@ func writeAggregateParquet(path string, a *Aggregate, md arrow.Metadata) (rows i
 			w.rb.Field(i).(*array.Float64Builder).Append(a.Confidence)
 			floatCol(i+1, a.HorizonHours)
 			w.rb.Field(i + 2).(*array.Int64Builder).Append(int64(v.Paths))
+			w.rb.Field(i + 3).(*array.StringBuilder).Append("column")
+			for k := i + 4; k < w.rb.Schema().NumFields(); k++ {
+				w.rb.Field(k).AppendNull()
+			}
+			if err := w.endRow(); err != nil {
+				return 0, err
+			}
+		}
+		for _, r := range v.Risk {
+			w.rb.Field(0).(*array.StringBuilder).Append(v.Variant)
+			w.rb.Field(1).(*array.StringBuilder).Append(r.Name)
+			w.rb.Field(2).(*array.Int64Builder).Append(int64(r.N))
+			w.rb.Field(3).(*array.Int64Builder).Append(0)
+			i := 4
+			for ; i < 4+7+3*(len(AggregateQuantiles)+len(AggregateTails)); i++ {
+				w.rb.Field(i).AppendNull()
+			}
+			w.rb.Field(i).(*array.Float64Builder).Append(a.Confidence)
+			floatCol(i+1, a.HorizonHours)
+			w.rb.Field(i + 2).(*array.Int64Builder).Append(int64(v.Paths))
+			w.rb.Field(i + 3).(*array.StringBuilder).Append("risk")
+			i += 4
+			for _, s := range []string{r.Label, r.Convention, r.Column, r.Horizon, r.Statistic} {
+				w.rb.Field(i).(*array.StringBuilder).Append(s)
+				i++
+			}
+			floatCol(i, r.Level)
+			floatCol(i+1, r.Threshold)
+			w.rb.Field(i + 2).(*array.StringBuilder).Append(r.Unit)
+			floatCol(i+3, r.Value)
+			floatCol(i+4, r.CILow)
+			floatCol(i+5, r.CIHigh)
+			w.rb.Field(i + 6).(*array.StringBuilder).Append(r.CIMethod)
+			if r.Events >= 0 {
+				w.rb.Field(i + 7).(*array.Int64Builder).Append(int64(r.Events))
+			} else {
+				w.rb.Field(i + 7).AppendNull()
+			}
 			if err := w.endRow(); err != nil {
 				return 0, err
 			}

@@ -6,7 +6,8 @@
 //	<out>/summary/variant=<v>/part-<first>.parquet  one row per path: variant, path, seed, engine.SummaryColumns
 //	<out>/series/variant=<v>/part-<first>.parquet   one row per (traced path, recorded step): variant, path, engine.SeriesColumns
 //	<out>/aggregate.parquet, aggregate.json         per variant and metric: n, mean, sd, se, CIs, min, max, quantiles, ES with CIs
-//	<out>/plots/<name>.png and <name>.pdf           FanCharts, HistogramCharts and ScatterCharts
+//	<out>/plots/<name>.png and <name>.pdf           FanCharts, HistogramCharts, ScatterCharts and convergence
+//	<out>/report.md, report.pdf                     the human report (see Report)
 //	<out>/manifest.json                             what ran, where, when, rows and files written
 //	<out>/manifest-shard-<i>.json                   one per shard of a sharded run: its parts
 //	<out>/_SUCCESS                                  written last; without it the run is incomplete
@@ -131,6 +132,87 @@
 // sorted copy). The scatter charts read their three columns together (24
 // bytes a path); the fan charts read the traced paths' series (bounded by
 // MaxFanValues). Quantiles are exact, as DuckDB's.
+//
+// # Risk metrics
+//
+// Each variant's aggregates hold a headline risk metric pack (RiskMetric,
+// aggregate.json "risk", the rows of kind "risk" in aggregate.parquet),
+// each with its name, convention, horizon, level, value, confidence
+// interval, interval method and number of paths:
+//
+//   - VaR95/VaR99 and ES95/ES99 of bad_debt_usd (Gauntlet: the quantile
+//     over paths of the loss over the whole horizon) and of
+//     worst_24h_bad_debt_usd (Chaos Labs: the same for the worst 24 hours
+//     of each path; realized bad debt only); LaR95/LaR99, the quantiles of
+//     liquidated_debt_usd. These need a liquidation model.
+//   - P(insolvency): the share of paths with insolvent set; P(run): the
+//     share whose max_queue_usd exceeded RunThreshold (1 %) of the pool's
+//     initial deposits; P(> 1 % of debt under-collateralized) (Kao et al.
+//     2020): the share whose bad_debt_usd exceeded 1 % of the position
+//     book's initial debt. Kao et al. count the debt of the positions whose
+//     collateral is worth less than their debt; the summary has the
+//     uncovered part of it instead (realized bad debt plus the shortfall of
+//     open positions at the final oracle price), a lower bound, so this
+//     probability is a lower bound too. Deposits and book debt come from
+//     the resolved scenario in the parts' metadata (spiral.scenario): a
+//     generated book's debt is debt_share × utilization × (deposits +
+//     reserves); a book read from positions.file is not in the Parquet and
+//     the pool's initial borrows stand in for its debt (said in the
+//     metric's note). Probabilities have exact Clopper–Pearson intervals.
+//   - stuck-share p50, p95, p99 and ES99 at the horizon.
+//
+// Quantiles and ES carry the intervals of the column's aggregate (order
+// statistics, percentile bootstrap). A metric whose column the parts lack
+// is left out: the metric columns are those of the parts' schema, so
+// parts of a build with more or fewer summary columns aggregate too.
+//
+// # Convergence
+//
+// VaR99 and ES99 of bad_debt_usd (stuck_share without a liquidation
+// model) on the first 1 %, 2 %, …, 100 % of the paths in path order, the
+// VaR with its order-statistic interval, the ES with the normal
+// approximation of its standard error (Brazauskas et al. 2008); the
+// prefixes are nested, so each sorted block is merged into the sorted
+// prefix (O(100·n)). Drawn as plots/convergence. The verdict uses the full
+// run's intervals from the aggregates: the paths are enough when half the
+// interval is within ConvergenceTolerance (10 %) of the estimate;
+// otherwise about n·(relative half-width / 10 %)² paths would be (the
+// width shrinks as 1/√n), rounded up to two digits. A zero estimate with a
+// non-zero interval cannot be extrapolated and says so; an estimate
+// without a two-sided interval names the paths it needs (368 for VaR99,
+// 1,000 for ES99).
+//
+// # Report
+//
+// report.md and report.pdf hold the same content: a title page with the
+// run's facts (paths, seed, horizon, step, traced paths, variants, spiral
+// version, scenario SHA-256), the headline risk table and the convergence
+// verdict; the scenario's description (its line breaks kept); every
+// chart; the table of all metrics (n, mean, p50, p95, p99 with their
+// intervals); the methods and the notes of skipped charts. Nothing in them
+// depends on when or how the run was made (no times, command line or
+// shard count), so one process, merged shards and Recompute give the same
+// report.md byte for byte. With several variants each gets its sections,
+// and a comparison section holds a side-by-side risk table; the heatmaps
+// over two sweep axes and the tornado chart belong there once sweeps
+// exist (TODO(sweeps) in document.go).
+//
+// report.pdf is A4, vector only (charts drawn as in plots/*.pdf, solid
+// colours, no raster image), laid out by a small flowing layout (pdf.go):
+// tables break across pages and repeat their header, a chart never
+// splits. vgpdf writes text in code page 1252, so other characters are
+// spelt out (≥ as >=). vgpdf names every embedded font file alike, which
+// makes a second embedded font draw with the first one's glyphs: the
+// regular face is embedded, the bold one referenced by name with its
+// metrics (Liberation Sans is metric-compatible with Arial/Helvetica).
+// The PDFs carry their creation time; nothing else in the derived files
+// differs between two runs of the same parts.
+//
+// Recompute (spiral report <out>) rebuilds aggregate.*, plots, report.*,
+// manifest.json and _SUCCESS from the parts alone, after the checks of
+// Merge (no shard manifest needed; an incomplete directory is refused
+// with a *CheckError and left as it was). It keeps the start, end and
+// command line of a manifest.json of the same run, so it is idempotent.
 //
 // # Charts
 //

@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/parquet/file"
-
-	"github.com/spiralrisk/spiral/engine"
 )
 
 // CheckError lists why a directory's parts cannot be merged: missing or
@@ -68,16 +66,7 @@ func Merge(dir string, opts MergeOptions) (*Aggregate, error) {
 	if err := removeIfExists(filepath.Join(dir, SuccessFile)); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
-	// The run started when its first shard did.
-	if shards, _ := filepath.Glob(filepath.Join(dir, "manifest-shard-*.json")); len(shards) > 0 {
-		for _, s := range shards {
-			if m, err := ReadManifest(s); err == nil {
-				if t, err := time.Parse(time.RFC3339, m.Start); err == nil && t.Before(start) {
-					start = t
-				}
-			}
-		}
-	}
+	start = firstShardStart(dir, start) // the run started when its first shard did
 	return finalizeInventory(dir, inv, finalizeOptions{meta: meta, start: start})
 }
 
@@ -268,6 +257,7 @@ type finalizeOptions struct {
 	meta     Meta
 	start    time.Time
 	onCommit func(path string, rows int64)
+	keep     *Manifest // Recompute: the run's manifest, whose start, end and args stay
 }
 
 // finalize aggregates the given variants of dir after a single process
@@ -310,6 +300,8 @@ func finalizeInventory(dir string, inv *inventory, fo finalizeOptions) (*Aggrega
 	}
 	var notes []string
 	var charts []namedChart
+	var docVariants []documentVariant
+	facts := readScenarioFacts(meta.ScenarioYAML)
 	traced := 0
 	for _, v := range inv.variants {
 		if err := checkPathColumn(inv.summary[v]); err != nil {
@@ -329,7 +321,7 @@ func finalizeInventory(dir string, inv *inventory, fo finalizeOptions) (*Aggrega
 		if len(inv.variants) > 1 {
 			plotDir = PlotsDir + "/variant=" + v // TODO(sweeps): comparison charts across variants
 		}
-		va, hists, err := aggregateVariant(inv.summary[v], v, meta, horizon)
+		va, hists, err := aggregateVariant(inv.summary[v], v, meta, horizon, facts)
 		if err != nil {
 			return nil, err
 		}
@@ -338,8 +330,18 @@ func finalizeInventory(dir string, inv *inventory, fo finalizeOptions) (*Aggrega
 		if err != nil {
 			return nil, err
 		}
+		conv, err := NewConvergencePlot(va.Convergence, meta.ScenarioName, horizon)
+		switch {
+		case errors.Is(err, ErrNoData):
+			nn = append(nn, "plot "+ConvergenceChartName+" skipped: no values of "+convergenceColumn(meta))
+		case err != nil:
+			return nil, fmt.Errorf("report: %w", err)
+		default:
+			c = append(c, namedChart{plotDir, ConvergenceChartName, conv})
+		}
 		charts = append(charts, c...)
 		notes = append(notes, nn...)
+		docVariants = append(docVariants, documentVariant{agg: va, charts: c})
 	}
 
 	path := filepath.Join(dir, AggregateParquet)
@@ -372,7 +374,23 @@ func finalizeInventory(dir string, inv *inventory, fo finalizeOptions) (*Aggrega
 		}
 	}
 
+	doc := newDocument(meta, agg, docVariants, traced, notes)
+	for _, f := range []struct {
+		name  string
+		write func(io.Writer) error
+	}{{ReportMarkdown, doc.writeMarkdown}, {ReportPDF, doc.writePDF}} {
+		path := filepath.Join(dir, f.name)
+		if err := writeAtomic(path, f.write); err != nil {
+			return nil, err
+		}
+		files = append(files, f.name)
+		commit(path, -1)
+	}
+
 	m := newManifest(meta, fo.start)
+	if k := fo.keep; k != nil {
+		m.Start, m.End, m.Args = k.Start, k.End, k.Args
+	}
 	m.Variants = inv.variants
 	m.Shards = inv.shards
 	m.TracedPaths = traced
@@ -400,39 +418,69 @@ type namedChart struct {
 	chart     *Chart
 }
 
-// aggregateVariant computes the statistics of every summary metric of a
-// variant from its parts, one metric per CPU at a time, each read from the
-// Parquet parts on its own, and draws the histograms of HistogramCharts
-// from the same values. Each metric's bootstrap has its own seeded source,
-// so the result does not depend on the schedule.
-func aggregateVariant(parts []partFile, variant string, meta *Meta, horizon float64) (VariantAggregate, map[string]*Chart, error) {
-	va := VariantAggregate{Variant: variant, Paths: meta.Paths, Metrics: make([]MetricStats, len(engine.SummaryColumns))}
+// aggregateVariant computes the statistics of every metric column of a
+// variant's summary parts (engine.SummaryColumns for parts this build
+// wrote; whatever metric columns older or newer parts hold otherwise), one
+// metric per CPU at a time, each read from the Parquet parts on its own,
+// and draws the histograms of HistogramCharts from the same values. It
+// counts the paths of the risk events, checks the convergence of the tail
+// of convergenceColumn on the values in path order, and builds the risk
+// metric pack. Each metric's bootstrap has its own seeded source, so the
+// result does not depend on the schedule.
+func aggregateVariant(parts []partFile, variant string, meta *Meta, horizon float64, facts scenarioFacts) (VariantAggregate, map[string]*Chart, error) {
+	columns, err := metricColumns(parts)
+	if err != nil {
+		return VariantAggregate{}, nil, err
+	}
+	va := VariantAggregate{Variant: variant, Paths: meta.Paths, Metrics: make([]MetricStats, len(columns))}
 	hists := make([]*Chart, len(HistogramCharts))
 	histErrs := make([]error, len(HistogramCharts))
-	errs := make([]error, len(engine.SummaryColumns))
+	errs := make([]error, len(columns))
+	events := riskEvents(meta, facts)
+	eventCounts := make([]int, len(events))
+	convColumn := convergenceColumn(meta)
+	var convPoints []ConvergencePoint
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, aggregateWorkers(meta.Paths))
-	for i, c := range engine.SummaryColumns {
+	for i, c := range columns {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			values, nulls, err := readColumn(parts, c.Name)
+			values, nulls, err := readColumn(parts, c)
 			if err != nil {
 				errs[i] = err
 				return
 			}
+			if c == convColumn {
+				convPoints = convergencePoints(values, ConvergenceLevel, Confidence) // in path order
+			}
 			for k, spec := range HistogramCharts {
-				if spec.Column == c.Name && (!spec.Liquidations || meta.Liquidations) {
+				if spec.Column == c && (!spec.Liquidations || meta.Liquidations) {
 					hists[k], histErrs[k] = NewHistogramPlot(spec, meta.ScenarioName, horizon, values)
 				}
 			}
-			va.Metrics[i] = Describe(c.Name, values, nulls, Confidence)
+			va.Metrics[i] = Describe(c, values, nulls, Confidence) // sorts values
+			for k, e := range events {
+				if e.column == c {
+					eventCounts[k] = countAbove(values, e.threshold)
+				}
+			}
 		}()
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return va, nil, err
+	}
+	counts := map[riskEvent]int{}
+	for k, e := range events {
+		if slices.Contains(columns, e.column) {
+			counts[e] = eventCounts[k]
+		}
+	}
+	va.Risk = riskPack(&va, meta, facts, horizon, counts)
+	if i := slices.Index(columns, convColumn); i >= 0 && va.Metrics[i].N > 0 {
+		va.Convergence = newConvergence(convColumn, convPoints, &va.Metrics[i])
 	}
 	out := map[string]*Chart{}
 	for k, spec := range HistogramCharts {
@@ -444,6 +492,33 @@ func aggregateVariant(parts []partFile, variant string, meta *Meta, horizon floa
 		}
 	}
 	return va, out, nil
+}
+
+// metricColumns returns the metric columns of the summary parts: the
+// columns of the first part after SummaryKeyColumns, which every part must
+// share.
+func metricColumns(parts []partFile) ([]string, error) {
+	var ref []string
+	for _, p := range parts {
+		rdr, err := file.OpenParquetFile(p.path, false)
+		if err != nil {
+			return nil, fmt.Errorf("report: read %s: %w", p.path, err)
+		}
+		sch := rdr.MetaData().Schema
+		var cols []string
+		for i := range sch.NumColumns() {
+			if name := sch.Column(i).Name(); !slices.Contains(SummaryKeyColumns, name) {
+				cols = append(cols, name)
+			}
+		}
+		rdr.Close()
+		if ref == nil {
+			ref = cols
+		} else if !slices.Equal(cols, ref) {
+			return nil, fmt.Errorf("report: %s has other metric columns than %s: parts of different builds", p.rel, parts[0].rel)
+		}
+	}
+	return ref, nil
 }
 
 // AggregateMemory bounds the memory of the metrics aggregated at once: a

@@ -105,6 +105,8 @@ const (
 	ManifestFile      = "manifest.json"
 	AggregateParquet  = "aggregate.parquet"
 	AggregateJSON     = "aggregate.json"
+	ReportMarkdown    = "report.md"  // the human report in Markdown, with links to plots/*.png
+	ReportPDF         = "report.pdf" // the same as a vector PDF
 	PlotsDir          = "plots"
 	SummaryDir        = "summary"
 	SeriesDir         = "series"
@@ -262,7 +264,7 @@ func (o *Output) create(mode Mode) error {
 		return fmt.Errorf("report: %w", err)
 	}
 	if mode == Overwrite && o.meta.Shards == 1 {
-		for _, f := range []string{ManifestFile, AggregateJSON, AggregateParquet} {
+		for _, f := range []string{ManifestFile, AggregateJSON, AggregateParquet, ReportMarkdown, ReportPDF} {
 			if err := removeIfExists(filepath.Join(o.dir, f)); err != nil {
 				return fmt.Errorf("report: %w", err)
 			}

@@ -273,8 +273,9 @@ func TestRoundTrip(t *testing.T) {
 	}
 	wantFiles := []string{
 		"_SUCCESS", "aggregate.json", "aggregate.parquet", "manifest.json",
-		"plots/borrow_apr_fan.pdf", "plots/borrow_apr_fan.png", "plots/stuck_share_hist.pdf", "plots/stuck_share_hist.png",
-		"plots/utilization_fan.pdf", "plots/utilization_fan.png",
+		"plots/borrow_apr_fan.pdf", "plots/borrow_apr_fan.png", "plots/convergence.pdf", "plots/convergence.png",
+		"plots/stuck_share_hist.pdf", "plots/stuck_share_hist.png",
+		"plots/utilization_fan.pdf", "plots/utilization_fan.png", "report.md", "report.pdf",
 		"series/variant=base/part-0000000000.parquet", "summary/variant=base/part-0000000000.parquet",
 	}
 	if got := listFiles(t, dir); !slices.Equal(got, wantFiles) {
@@ -493,8 +494,10 @@ func TestRoundTrip(t *testing.T) {
 		if got := fieldNames(tbl.Schema()); !slices.Equal(got, AggregateColumns()) {
 			t.Fatalf("aggregate.parquet columns = %v, want %v", got, AggregateColumns())
 		}
-		if tbl.NumRows() != int64(len(engine.SummaryColumns)) {
-			t.Fatalf("aggregate.parquet rows = %d", tbl.NumRows())
+		// A row per summary column, then a row per risk metric.
+		risk := len(out.Aggregate().Variants[0].Risk)
+		if tbl.NumRows() != int64(len(engine.SummaryColumns)+risk) || risk == 0 {
+			t.Fatalf("aggregate.parquet rows = %d, want %d summary columns + %d risk metrics", tbl.NumRows(), len(engine.SummaryColumns), risk)
 		}
 		metric := column(t, tbl, "metric").(*array.String)
 		for i := range int(tbl.NumRows()) {
@@ -535,7 +538,7 @@ func TestRoundTrip(t *testing.T) {
 		wantRows := map[string]int64{
 			"summary/variant=base/part-0000000000.parquet": paths,
 			"series/variant=base/part-0000000000.parquet":  traced * steps,
-			"aggregate.parquet":                            int64(len(engine.SummaryColumns)),
+			"aggregate.parquet":                            int64(len(engine.SummaryColumns) + len(out.Aggregate().Variants[0].Risk)),
 		}
 		for k, v := range wantRows {
 			if m.Rows[k] != v {

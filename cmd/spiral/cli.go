@@ -39,6 +39,7 @@ const usage = `spiral stress-tests DeFi lending pools and stablecoins by Monte C
 Usage:
   spiral run [scenario.yaml | preset] [flags]   run a scenario (default: the embedded baseline)
   spiral merge <out> [--wait D]                 check the parts of a sharded run, aggregate them, write _SUCCESS
+  spiral report <out>                           recompute the aggregates, charts, report.pdf and report.md from the Parquet
   spiral validate scenario.yaml                 check a scenario and print it with every default filled in
   spiral calibrate prices.csv [--model M]       fit price processes (gbm, merton, garch-t) to a price history
   spiral list                                   list the embedded experiments
@@ -73,7 +74,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdCalibrate(ctx, rest, stdout, stderr)
 	case "merge":
 		return cmdMerge(ctx, rest, stdout, stderr)
-	case "sweep", "report", "replay", "breakpoint":
+	case "report":
+		return cmdReport(ctx, rest, stdout, stderr)
+	case "sweep", "replay", "breakpoint":
 		return badInput("%q is not available in this version yet", verb)
 	default:
 		fmt.Fprint(stderr, usage)
