@@ -308,10 +308,6 @@ func (o *Output) Todo() []Range { return slices.Clone(o.todo) }
 // Kept returns the complete parts that Create with Resume kept.
 func (o *Output) Kept() []Range { return slices.Clone(o.kept) }
 
-// draws reports whether this run draws a chart that needs a liquidation
-// model when liquidations is true.
-func (o *Output) draws(liquidations bool) bool { return !liquidations || o.meta.Liquidations }
-
 // mkdirAll is os.MkdirAll that remembers the directories it made.
 func (o *Output) mkdirAll(dir string) error {
 	made, err := mkdirAll(dir)
