@@ -2,6 +2,8 @@ package engine_test
 
 import (
 	"context"
+	"math"
+	"runtime"
 	"testing"
 
 	"github.com/spiralrisk/spiral/engine"
@@ -9,15 +11,21 @@ import (
 	"github.com/spiralrisk/spiral/stochastic"
 )
 
-func preset(b *testing.B, name string) *engine.Config {
-	b.Helper()
+// The benchmarks BENCHMARKS.md reports; `make bench` runs them with
+// -benchmem and -count and summarises them with benchstat. Presets'
+// paths differ a lot in cost (a crash path of bench.yaml costs 50 calm
+// ones), so every benchmark cycles through the same paths, 0–255.
+const benchPaths = 256
+
+func preset(tb testing.TB, name string) *engine.Config {
+	tb.Helper()
 	sc, err := experiments.Load(name)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	cfg, err := sc.Config()
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	return cfg
 }
@@ -27,13 +35,13 @@ type discard struct{}
 func (discard) Write([]engine.PathResult) error { return nil }
 
 // BenchmarkRun runs 256 untraced paths of a preset through Run with 1 and 2
-// workers; ns/path-step and paths/s are the figures BENCHMARKS.md reports.
+// workers: ns/path-step, paths/s and the scaling from 1 to 2 workers.
 func BenchmarkRun(b *testing.B) {
 	for _, name := range []string{"baseline", "bench"} {
 		for _, workers := range []int{1, 2} {
 			b.Run(name+"/workers="+string(rune('0'+workers)), func(b *testing.B) {
 				cfg := preset(b, name)
-				cfg.Paths = 256
+				cfg.Paths = benchPaths
 				cfg.Trace.Paths = 0
 				b.ReportAllocs()
 				for b.Loop() {
@@ -46,6 +54,36 @@ func BenchmarkRun(b *testing.B) {
 				b.ReportMetric(paths/b.Elapsed().Seconds(), "paths/s")
 			})
 		}
+	}
+}
+
+// BenchmarkPresetPath simulates one untraced path per operation on one reused
+// runner (no goroutines, no sink), cycling through paths 0–255:
+//   - baseline: the pool model alone (GBM price, self-exciting withdrawals);
+//   - bench-pool: bench.yaml without its positions: the pool model on the
+//     same random numbers as BenchmarkFloor/bench;
+//   - bench: the whole of bench.yaml, liquidation spiral included.
+func BenchmarkPresetPath(b *testing.B) {
+	for _, name := range []string{"baseline", "bench-pool", "bench"} {
+		b.Run(name, func(b *testing.B) {
+			var cfg *engine.Config
+			if name == "bench-pool" {
+				cfg = preset(b, "bench")
+				cfg.Liquidation = nil
+			} else {
+				cfg = preset(b, name)
+			}
+			cfg.Trace.Paths = 0
+			run := engine.NewPathSimulator(cfg)
+			var res engine.PathResult
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				if err := run(i%benchPaths, &res); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*cfg.Steps()), "ns/path-step")
+		})
 	}
 }
 
@@ -67,8 +105,8 @@ func BenchmarkFloor(b *testing.B) {
 			steps := cfg.Steps()
 			var sink float64
 			b.ReportAllocs()
-			for path := 0; b.Loop(); path++ {
-				p := uint64(path)
+			for i := 0; b.Loop(); i++ {
+				p := uint64(i % benchPaths)
 				priceSrc.Seed(cfg.Seed, p, stochastic.StreamPrice)
 				drawSrc.Seed(cfg.Seed, p, stochastic.StreamWithdrawals)
 				depositSrc.Seed(cfg.Seed, p, stochastic.StreamDeposits)
@@ -87,5 +125,43 @@ func BenchmarkFloor(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*steps), "ns/path-step")
 		})
+	}
+}
+
+// A path allocates nothing in steady state, whatever happens in it: the
+// presets with a liquidation spiral, a policy or a stablecoin, over paths
+// that crash and paths that do not. testing.AllocsPerRun would round a few
+// allocations in many paths down to 0, so this counts them all; as the
+// runtime itself may allocate now and then, the fewest of three tries
+// counts.
+func TestPresetPathsDoNotAllocate(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	for _, name := range []string{"bench", "baseline", "black-thursday-pause", "ust-luna-2022"} {
+		cfg := preset(t, name)
+		cfg.Trace.Paths = 0
+		run := engine.NewPathSimulator(cfg)
+		var res engine.PathResult
+		if err := run(0, &res); err != nil { // the runner is warm after one path
+			t.Fatal(err)
+		}
+		fewest, liquidations := uint64(math.MaxUint64), 0
+		for range 3 {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			for path := range 24 {
+				if err := run(path, &res); err != nil {
+					t.Fatal(err)
+				}
+				liquidations += res.Summary.Liquidations
+			}
+			runtime.ReadMemStats(&after)
+			fewest = min(fewest, after.Mallocs-before.Mallocs)
+		}
+		if fewest != 0 {
+			t.Errorf("%s: %d allocations in 24 paths", name, fewest)
+		}
+		if name == "bench" && liquidations == 0 {
+			t.Errorf("bench: no liquidation in 24 paths: the test proves nothing")
+		}
 	}
 }

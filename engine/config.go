@@ -48,6 +48,9 @@ type Config struct {
 	Policy *Policy
 	// Trace selects the paths whose per-step series are recorded.
 	Trace Trace
+	// Warnings are the early-warning indicators' thresholds; the zero
+	// value turns every indicator off.
+	Warnings Warnings
 }
 
 // Trace selects which paths record a per-step series.
@@ -128,6 +131,7 @@ func (c *Config) Validate() error {
 	if c.Trace.Every < 1 {
 		add("outputs.trace_every", fmt.Errorf("must be ≥ 1 step, got %d", c.Trace.Every))
 	}
+	add("outputs.warnings", c.Warnings.Validate())
 	return errors.Join(errs...)
 }
 

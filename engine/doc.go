@@ -44,8 +44,10 @@
 //     restored at the start of every path.
 //  10. Record: the accounting identity and signs are checked
 //     (lending.Pool.Check; a violation stops the run with a *PathError that
-//     names seed, path and step), metrics are updated and traced paths
-//     append a [SeriesPoint]. In the code phase 9 runs after the record: it
+//     names seed, path and step), metrics are updated, the early-warning
+//     indicators ([Warnings]) note the first step end at which each crossed
+//     its threshold, and traced paths append a [SeriesPoint]. In the code
+//     phase 9 runs after the record: it
 //     reads the same end-of-step state, and the series then shows the
 //     parameters and pauses in force during the step.
 //

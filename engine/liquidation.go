@@ -234,7 +234,13 @@ func (m *market) step(exo float64) {
 	m.updateOracle()
 }
 
-func (m *market) setPrice() { m.price = m.exo * math.Exp(m.permLog+m.tempLog) }
+func (m *market) setPrice() {
+	if impact := m.permLog + m.tempLog; impact != 0 {
+		m.price = m.exo * math.Exp(impact)
+	} else {
+		m.price = m.exo // e^0 = 1: no sale yet on this path
+	}
+}
 
 // updateOracle publishes the delayed market price when it deviates enough or
 // the heartbeat is due. It reports whether the oracle price changed.
@@ -305,6 +311,15 @@ func (m *market) maxProfit(k float64) float64 {
 	return m.quote(k*q) - q
 }
 
+// best is bestRepay(k) and maxProfit(k) together.
+func (m *market) best(k float64) (repay, profit float64) {
+	if m.depth == 0 {
+		return math.Inf(1), math.Inf(1)
+	}
+	q := m.bestRepay(k)
+	return q, m.quote(k*q) - q
+}
+
 // gasMultiplier is the congestion factor g = 1 + GasSpike·fall24h.
 func (m *market) gasMultiplier() float64 { return 1 + m.l.Keepers.GasSpike*m.fall24h }
 
@@ -326,15 +341,21 @@ func (w *window) reset() { w.head, w.size, w.count = 0, 0, 0 }
 
 func (w *window) push(v float64) {
 	n := len(w.vals)
+	wrap := func(i int) int { // i mod n for 0 ≤ i < 2n, without a division
+		if i >= n {
+			i -= n
+		}
+		return i
+	}
 	// Drop values that can no longer be the maximum, then expired ones.
-	for w.size > 0 && w.vals[(w.head+w.size-1)%n] <= v {
+	for w.size > 0 && w.vals[wrap(w.head+w.size-1)] <= v {
 		w.size--
 	}
 	for w.size > 0 && w.idx[w.head] <= w.count-n {
-		w.head = (w.head + 1) % n
+		w.head = wrap(w.head + 1)
 		w.size--
 	}
-	k := (w.head + w.size) % n
+	k := wrap(w.head + w.size)
 	w.vals[k], w.idx[k] = v, w.count
 	w.size++
 	w.count++

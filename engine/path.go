@@ -45,8 +45,10 @@ type pathRunner struct {
 	payouts  []float64 // backstop payouts due, by step modulo len
 	backstop float64   // backstop capacity left, USD
 	parking  parking   // when parked positions must be looked at again
-	// noParking turns parking off (tests prove it changes no result).
-	noParking bool
+	// noParking turns parking off and noShortcuts the other shortcuts of
+	// the liquidation phase (tests prove they change no result).
+	noParking, noShortcuts bool
+	shortcuts              shortcutCounts
 
 	// Stablecoin; nil without one.
 	coin    *stablecoin.State
@@ -148,6 +150,7 @@ func (r *pathRunner) run(path int, res *PathResult) error {
 	s := &res.Summary
 	*s = Summary{Path: path, Seed: seed, FirstUnmetHour: math.NaN(), InsolventHour: math.NaN(),
 		FirstTriggerHour: math.NaN(), FirstPauseHour: math.NaN()}
+	resetWarnings(s)
 	var mask PauseAction // pauses in force in the step
 	if r.pol != nil {
 		r.resetPolicy(s)
@@ -232,7 +235,9 @@ func (r *pathRunner) run(path int, res *PathResult) error {
 		if sr := pool.SupplyRate(); sr > in.ReferenceAPR {
 			inflow += in.Attraction * (sr - in.ReferenceAPR) / in.ReferenceAPR
 		}
-		inflow *= math.Exp(-in.PanicDamping * panicLevel)
+		if panicLevel != 0 { // e^0 = 1: skip the exp in calm steps
+			inflow *= math.Exp(-in.PanicDamping * panicLevel)
+		}
 		if in.NoiseSigma > 0 {
 			inflow *= math.Exp(in.NoiseSigma*r.depositSrc.NormFloat64() + r.inflowNoiseShift)
 		}
@@ -328,6 +333,7 @@ func (r *pathRunner) run(path int, res *PathResult) error {
 			BadDebt:     s.RealizedBadDebtUSD / cfg.Pool.Deposits,
 			Depeg:       depeg,
 		}
+		r.observeWarnings(step, s, rate, &sig)
 
 		// 9. Policy: triggers on the end-of-step state; changes and pauses
 		// for the next steps.
@@ -391,38 +397,79 @@ func (r *pathRunner) recordCoin(pt *SeriesPoint) {
 // sales move the market price; when the oracle follows, the next round finds
 // new positions. It returns the debt repaid, the step's keeper capacity and
 // the number of rounds with liquidations.
+//
+// Three shortcuts leave every result as if each liquidatable position were
+// visited in turn (TestParkingChangesNothing, TestLiquidationShortcuts):
+// an O(1) upper bound on a position's profit before the exact plan and DEX
+// quote; the end of a round's visits once no liquidation within the
+// remaining capacity can pay (the positions not visited count as visited
+// and set aside); and parking (see parking).
 func (r *pathRunner) liquidate(step int, s *Summary) (repaid, capacity float64, rounds int) {
 	l, rules := r.cfg.Liquidation, r.rules
+	kp := &l.Keepers
 	m, book, pool := r.market, r.book, r.pool
 	index := pool.BorrowIndex
 	g := m.gasMultiplier()
-	capacity = l.Keepers.CapacityUSD * r.hours / math.Pow(g, l.Keepers.CapacityGasElasticity)
+	capacity = kp.CapacityUSD * r.hours / math.Pow(g, kp.CapacityGasElasticity)
 	left := capacity
-	gas := l.Keepers.GasUSD * g
+	gas := kp.GasUSD * g
 	// Collateral units the keeper receives per USD repaid, after the
 	// protocol's share of the bonus.
-	perUSD := (1 + rules.Bonus*(1-rules.ProtocolFee)) / m.oracle
+	perUnit := 1 + rules.Bonus*(1-rules.ProtocolFee)
+	perUSD := perUnit / m.oracle
 	var loss float64
 	skipped := 0
-	// Parked positions are looked at again only at the start of a step: a
-	// position set aside within a step stays aside until its end, parked or
-	// skipped alike.
-	r.parking.release(book, g, index)
-	for rounds < l.Keepers.MaxRounds && left > 0 {
+	park := !r.noParking && l.Oracle.Delay == 0
+	var need float64 // the least repay (USD) that can pay in this step
+	if park {
+		need = r.parking.need(m, perUnit, gas, l)
+		r.shortcuts.releasedGas += r.parking.release(book, need, index)
+	}
+	// A round whose visits ended because nothing within the remaining
+	// capacity could pay leaves its unvisited liquidatable positions to be
+	// set aside, as visiting them would have, if another round follows.
+	pendingSkip, pendingOracle := false, 0.0
+	for rounds < kp.MaxRounds && left > 0 {
+		if pendingSkip {
+			n := book.SkipLiquidatable(pendingOracle, index)
+			skipped += n
+			r.shortcuts.setAside += n
+			pendingSkip = false
+		}
+		if park {
+			r.shortcuts.releasedFullClose += r.parking.releaseFullClose(book, rules, m.oracle, index, need)
+		}
 		acted := false
 		// Once the DEX is so dislocated that no liquidation of any position
 		// covers gas and the minimum profit, the round is over without
 		// visiting the remaining liquidatable positions one by one.
-		for left > 0 && m.maxProfit(perUSD) >= gas+l.Keepers.MinProfitUSD {
+		best, most := m.best(perUSD)
+		// proceeds/repaid − 1 is at most margin, selling without slippage
+		// at the current market price; sales only lower it.
+		margin := perUSD*m.price*(1-l.DEX.Fee) - 1
+		for left > 0 && most >= gas+kp.MinProfitUSD {
+			if !r.noShortcuts && cannotPay(left, margin, gas, kp.MinProfitUSD) {
+				pendingSkip, pendingOracle = true, m.oracle
+				break
+			}
 			p, ok := book.Next(m.oracle, index)
 			if !ok {
 				break
 			}
+			r.shortcuts.visits++
 			debt := p.Debt(index)
-			liq := rules.PlanMaxRepay(debt, p.Collateral, m.oracle, min(left, m.bestRepay(perUSD)))
-			if (liq.Repaid <= 0 && !liq.Exhausted) || m.quote(liq.ToLiquidator)-liq.Repaid-gas < l.Keepers.MinProfitUSD {
-				if !r.noParking && r.parking.tooSmall(debt, m, gas, l, rules) {
-					r.parking.park(book, p, g, index)
+			maxRepay := rules.MaxRepay(debt, p.Collateral, m.oracle)
+			var liq lending.Liquidation
+			pays := r.noShortcuts || !cannotPay(min(maxRepay, left, best), margin, gas, kp.MinProfitUSD)
+			if !pays {
+				r.shortcuts.bounded++
+			} else {
+				liq = rules.PlanMaxRepay(debt, p.Collateral, m.oracle, min(left, best))
+				pays = !((liq.Repaid <= 0 && !liq.Exhausted) || m.quote(liq.ToLiquidator)-liq.Repaid-gas < kp.MinProfitUSD)
+			}
+			if !pays {
+				if park && r.parking.park(book, p, debt, maxRepay, need, index) {
+					r.shortcuts.parked++
 				} else {
 					book.Skip(p)
 					skipped++
@@ -442,6 +489,8 @@ func (r *pathRunner) liquidate(step int, s *Summary) (repaid, capacity float64, 
 			}
 			book.Put(q)
 			acted = true
+			best, most = m.best(perUSD)
+			margin = perUSD*m.price*(1-l.DEX.Fee) - 1
 		}
 		if !acted {
 			break
@@ -455,8 +504,7 @@ func (r *pathRunner) liquidate(step int, s *Summary) (repaid, capacity float64, 
 	// Every position still liquidatable waited this step: those set aside
 	// or parked because liquidating them would not pay, the others (not
 	// visited) because capacity ran out or because no liquidation could pay.
-	waiting := book.Liquidatable(m.oracle, index)
-	parked := book.ParkedLiquidatable(m.oracle, index)
+	waiting, parked := book.LiquidatableAndParked(m.oracle, index)
 	if left <= 0 {
 		s.SkippedUnprofitable += skipped + parked
 		s.SkippedCapacity += max(0, waiting-skipped-parked)
@@ -466,60 +514,122 @@ func (r *pathRunner) liquidate(step int, s *Summary) (repaid, capacity float64, 
 	book.EndRound()
 	s.LiquidatedDebtUSD += repaid
 	s.MaxCascadeRounds = max(s.MaxCascadeRounds, rounds)
-	s.MaxToxicPositions = max(s.MaxToxicPositions, book.Toxic(m.oracle, index, rules.Bonus))
+	// Toxic positions are liquidatable when LT·(1 + bonus) ≤ 1: their count
+	// is then at most waiting, and needed only if that beats the maximum.
+	if rules.LiquidationThreshold*(1+rules.Bonus) > 1-1e-9 || waiting > s.MaxToxicPositions {
+		s.MaxToxicPositions = max(s.MaxToxicPositions, book.Toxic(m.oracle, index, rules.Bonus))
+	}
 	r.absorb(loss, step, s)
 	return repaid, capacity, rounds
 }
 
+// cannotPay reports whether no liquidation repaying at most repay USD can
+// yield proceeds − repaid − gas ≥ minProfit when proceeds/repaid − 1 is at
+// most margin. The bound is loosened by a billionth of repay so that
+// rounding in the exact plan and DEX quote can never make it wrong.
+func cannotPay(repay, margin, gas, minProfit float64) bool {
+	return repay*margin-gas < minProfit-1e-9*repay
+}
+
 // parking decides which unprofitable positions may be set aside across
-// steps (lending.BookState.Park) and when they must be looked at again.
+// rounds and steps (lending.BookState.ParkUntil) and when they must be
+// looked at again.
 //
-// A keeper's profit from a position that keeps collateral after the
-// liquidation is at most R·((1 + b')·ρ·(1 − f) − 1) − gas, where R ≤ its
-// whole debt, b' the bonus after the protocol's share, f the DEX fee and ρ
-// the ratio of the DEX (= market) price to the oracle price: selling
-// without slippage. Without an oracle delay the oracle updates whenever the
-// market moves more than its deviation threshold, so ρ ≤ 1 + deviation
-// whenever keepers act. A position whose bound, with 1 % more debt than it
-// has, is below the minimum profit at the step's gas cannot be liquidated
-// until gas falls or the borrow index rises by 1 %: it is parked until
-// then. (A position whose collateral a liquidation would exhaust repays
-// less, never more, so the bound holds for it too.) Parking changes no
-// result (TestParkingChangesNothing); it saves taking positions too small to
-// pay for gas from the book in every step.
+// A keeper's proceeds from a liquidation repaying R USD are at most
+// R·(1 + b')·ρ·(1 − f): selling without slippage, with b' the bonus after
+// the protocol's share, f the DEX fee and ρ the ratio of the DEX (= market)
+// price to the oracle price. Without an oracle delay, within a step ρ is
+// at most max(1, ρ₀), ρ₀ its value when the phase starts: sales only lower
+// the market, and an oracle update brings ρ to 1. So no liquidation in the
+// step pays unless R·M − gas ≥ min_profit, M = (1 + b')·max(1, ρ₀)·(1 − f) − 1:
+// unless R ≥ need = (gas + min_profit)/M. R is at most the close factor's
+// cap: the close factor times the debt while the health factor is at least
+// full_close_below, the whole debt below it. A visited position that does
+// not pay and whose cap, 1 % larger than it is, is below need, is parked
+// with that (1 %-larger) cap as its release level: it is looked at again
+// at the start of the first step whose need is at most its level (gas or
+// the market/oracle ratio has moved in its favour), at the start of the
+// first round in which its health factor is below full_close_below (if the
+// close factor capped it), or when the borrow index has risen by 1 %. (A
+// position whose collateral a liquidation would exhaust repays less, never
+// more, so the bound holds for it too.) Parking changes no result
+// (TestParkingChangesNothing, TestLiquidationShortcuts): a position is
+// released where it would be had it never been parked, set aside for the
+// rest of the step if a keeper would have looked at it in this step
+// already.
 type parking struct {
 	active bool
-	gas    float64 // highest gas multiplier at a parking
 	index  float64 // lowest borrow index at a parking
 }
 
-// tooSmall reports whether liquidating p (debt USD) cannot pay however
-// the market moves until gas falls or the index rises 1 %.
-func (k *parking) tooSmall(debt float64, m *market, gas float64, l *Liquidation, rules *lending.LiquidationRules) bool {
-	if l.Oracle.Delay > 0 {
-		return false // the market can run ahead of a delayed oracle
+// need is the least repay (USD) with which a liquidation can pay in this
+// step, given the market m at the start of the liquidation phase, perUnit
+// = 1 + b' and the gas; +Inf when none can.
+func (k *parking) need(m *market, perUnit, gas float64, l *Liquidation) float64 {
+	margin := perUnit*max(1, m.price/m.oracle)*(1-l.DEX.Fee) - 1
+	if !(margin > 0) {
+		return math.Inf(1)
 	}
-	margin := (1+rules.Bonus*(1-rules.ProtocolFee))*(1+l.Oracle.Deviation)*(1-l.DEX.Fee) - 1
-	return 1.01*debt*margin-gas < l.Keepers.MinProfitUSD
+	return (gas + l.Keepers.MinProfitUSD) / margin
 }
 
-func (k *parking) park(book *lending.BookState, p lending.Position, g, index float64) {
-	book.Park(p)
+// park parks p (debt USD, at most maxRepay USD repayable now) if its
+// release level 1.01·maxRepay is below need, and reports whether it did.
+// If the close factor capped it, its level becomes 1.01·debt once its
+// health factor falls below full_close_below (releaseFullClose).
+func (k *parking) park(book *lending.BookState, p lending.Position, debt, maxRepay, need, index float64) bool {
+	level := 1.01 * maxRepay
+	if !(level < need) {
+		return false
+	}
+	book.ParkUntil(p, level, 1.01*debt)
 	if !k.active {
-		*k = parking{active: true, gas: g, index: index}
-		return
+		*k = parking{active: true, index: index}
+	} else {
+		k.index = min(k.index, index)
 	}
-	k.gas = max(k.gas, g)
-	k.index = min(k.index, index)
+	return true
 }
 
-// release unparks every parked position if gas has fallen or the index
-// has risen 1 % since the earliest parking.
-func (k *parking) release(book *lending.BookState, g, index float64) {
-	if k.active && (g < k.gas || index > k.index*1.01) {
+// release, at the start of a step, unparks every parked position if the
+// index has risen 1 % since the earliest parking, and otherwise those whose
+// release level is at least the step's need.
+func (k *parking) release(book *lending.BookState, need, index float64) (released int) {
+	if !k.active {
+		return 0
+	}
+	if index > k.index*1.01 {
+		released = book.Parked()
 		book.Unpark()
 		*k = parking{}
+		return released
 	}
+	return book.UnparkLevel(need)
+}
+
+// releaseFullClose, at the start of a round, raises the release level of
+// the positions parked because the close factor capped them whose health
+// factor is now below full_close_below at oracle price oracle (with a
+// margin against rounding: doing so early costs a visit, never a result)
+// to 1.01 × their debt, and releases those for which that reaches need.
+// (A visit would have parked them again with that level.)
+func (k *parking) releaseFullClose(book *lending.BookState, rules *lending.LiquidationRules, oracle, index, need float64) (released int) {
+	if !k.active || !(rules.FullCloseBelow > 0) {
+		return 0
+	}
+	// HF < full_close_below ⇔ ScaledDebt/Collateral > oracle·LT/(index·full_close_below).
+	return book.UnparkRiskier(oracle*rules.LiquidationThreshold/(index*rules.FullCloseBelow)*(1-1e-9), need)
+}
+
+// shortcutCounts count what the liquidation phase's shortcuts did over a
+// runner's life, for tests and profiling.
+type shortcutCounts struct {
+	visits            int // positions taken from the book
+	bounded           int // of which rejected by the O(1) profit bound
+	parked            int // of which parked
+	setAside          int // positions set aside without a visit
+	releasedGas       int // parked positions released as gas fell (or the index rose)
+	releasedFullClose int // parked positions released as full closes became allowed
 }
 
 // absorb runs the bad-debt waterfall for loss USD realized at step:

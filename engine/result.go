@@ -53,6 +53,7 @@ type Summary struct {
 	HaircutShare         float64 // fraction of depositors' claims socialized
 	Insolvent            bool    // some bad debt was covered by neither reserves nor backstop
 	InsolventHour        float64 // hours to the first uncovered bad debt; NaN if never
+	FirstBadDebtHour     float64 // first step end with realized bad debt or a position in the toxic zone, hours; NaN if never
 
 	// Stablecoin holds the stablecoin's metrics; stablecoin.NoMetrics()
 	// without one.
@@ -69,6 +70,11 @@ type Summary struct {
 	FirstPauseHour       float64 // time from which the first pause was in force, hours; NaN if never
 	GovernanceChanges    int     // governance changes that took effect
 	StewardUpdates       int     // steward updates that changed a parameter
+
+	// WarningHour is, per early-warning Indicator, the first step end at
+	// which it was at or above its threshold (Config.Warnings), hours; NaN
+	// if never or off. Lead times: LeadBeforeUnmet, LeadBeforeBadDebt.
+	WarningHour [NumIndicators]float64
 }
 
 // SeriesPoint is the state of a traced path at the end of one step.
@@ -160,8 +166,9 @@ type Column[T any] struct {
 }
 
 // SummaryColumns are the metric columns of the summary table, in order.
-// Writers add variant, path and seed in front.
-var SummaryColumns = []Column[Summary]{
+// Writers add variant, path and seed in front. The early-warning columns
+// (warning.go) come last.
+var SummaryColumns = append([]Column[Summary]{
 	{Name: "min_price_usd", Doc: "lowest collateral price", Value: func(s *Summary) float64 { return s.MinPrice }},
 	{Name: "final_price_usd", Doc: "collateral price at the horizon", Value: func(s *Summary) float64 { return s.FinalPrice }},
 	{Name: "max_drawdown", Doc: "largest fall from a running peak price, fraction", Value: func(s *Summary) float64 { return s.MaxDrawdown }},
@@ -205,6 +212,7 @@ var SummaryColumns = []Column[Summary]{
 	{Name: "haircut_share", Doc: "fraction of depositors' claims socialized", Value: func(s *Summary) float64 { return s.HaircutShare }},
 	{Name: "insolvent", Kind: Bool, Doc: "some bad debt was covered by neither reserves nor backstop", Value: func(s *Summary) float64 { return b2f(s.Insolvent) }},
 	{Name: "insolvent_hour", Nullable: true, Doc: "hours to the first uncovered bad debt, null if never", Value: func(s *Summary) float64 { return s.InsolventHour }},
+	{Name: "first_bad_debt_hour", Nullable: true, Doc: "first step end with bad debt as bad_debt_usd counts it (realized, or an open position whose collateral at the oracle price less the bonus no longer covers its debt), null if never", Value: func(s *Summary) float64 { return s.FirstBadDebtHour }},
 	{Name: "min_peg_price_usd", Nullable: true, Doc: "lowest stablecoin market price, null without a stablecoin", Value: func(s *Summary) float64 { return s.Stablecoin.MinPrice }},
 	{Name: "final_peg_price_usd", Nullable: true, Doc: "stablecoin market price at the horizon, null without a stablecoin", Value: func(s *Summary) float64 { return s.Stablecoin.FinalPrice }},
 	{Name: "hours_below_0_99", Doc: "hours with the stablecoin below 0.99", Value: func(s *Summary) float64 { return s.Stablecoin.HoursBelow99 }},
@@ -234,7 +242,7 @@ var SummaryColumns = []Column[Summary]{
 	{Name: "first_pause_hour", Nullable: true, Doc: "time from which the first pause was in force, null if never", Value: func(s *Summary) float64 { return s.FirstPauseHour }},
 	{Name: "governance_changes", Kind: Int, Doc: "governance parameter changes that took effect (after their timelock)", Value: func(s *Summary) float64 { return float64(s.GovernanceChanges) }},
 	{Name: "steward_updates", Kind: Int, Doc: "steward updates that changed a parameter", Value: func(s *Summary) float64 { return float64(s.StewardUpdates) }},
-}
+}, warningColumns()...)
 
 func b2f(b bool) float64 {
 	if b {

@@ -607,7 +607,8 @@ func (d *decoder) unknownKey(mv *ast.MappingValueNode, path, key string, si *str
 	for _, f := range si.fields {
 		known = append(known, f.name)
 	}
-	if path == key { // top level: the reserved keys are known too
+	if path == key { // top level: the sweep section and the reserved keys are known too
+		known = append(known, sweepKey)
 		for k := range d.notYet {
 			known = append(known, k)
 		}

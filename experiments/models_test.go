@@ -75,6 +75,7 @@ func minimalConfig() *engine.Config {
 		Withdrawals: stochastic.SelfExciting{Baseline: 0.01, HalfLife: 12 * time.Hour},
 		Inflow:      engine.Inflow{ReferenceAPR: 0.05},
 		Trace:       engine.Trace{Paths: 100, Every: 1},
+		Warnings:    engine.DefaultWarnings(),
 	}
 }
 

@@ -70,6 +70,13 @@ type Scenario struct {
 	positions map[string]position
 	// books keeps the position book built by Parse for Config.
 	books *bookCache
+
+	// Sweep is the file's sweep section: the variants to run of this
+	// scenario (`spiral sweep`). Default (nil): none. See [Sweep].
+	Sweep *Sweep `yaml:"-"`
+	// source is the file's text, kept for a sweep: each variant is parsed
+	// from it with the variant's values set.
+	source []byte
 }
 
 // Market holds the exogenous prices.
@@ -161,14 +168,15 @@ type Outputs struct {
 	// TraceEvery is the time between recorded points, a positive multiple
 	// of step. Default: step.
 	TraceEvery Duration `yaml:"trace_every"`
+	// Warnings are the early-warning indicators' thresholds. Default:
+	// [engine.DefaultWarnings].
+	Warnings Warnings `yaml:"warnings"`
 }
 
 // notYetSupported are the top-level keys of DESIGN §5 that this version
 // does not implement; a file using them is rejected rather than having
 // them silently ignored.
-var notYetSupported = map[string]bool{
-	"sweep": true,
-}
+var notYetSupported = map[string]bool{}
 
 // defaultScenario returns a scenario holding every default.
 func defaultScenario() *Scenario {
@@ -179,7 +187,7 @@ func defaultScenario() *Scenario {
 		Depositors: Depositors{
 			Inflow: Inflow{ReferenceAPR: 0.05},
 		},
-		Outputs: Outputs{TracePaths: 100},
+		Outputs: Outputs{TracePaths: 100, Warnings: defaultWarnings()},
 		books:   new(bookCache),
 	}
 }
@@ -198,6 +206,14 @@ func Parse(filename string, data []byte) (*Scenario, error) {
 // for a scenario text stored away from its data, such as the resolved
 // scenario recorded with a run's outputs.
 func ParseIn(dir, filename string, data []byte) (*Scenario, error) {
+	return parseScenario(dir, filename, data, nil)
+}
+
+// parseScenario is [ParseIn]; with a variant it parses the scenario of one
+// variant of the file's sweep instead: the base with the variant's values
+// set at its axes' field paths (before the defaults that depend on other
+// fields are filled in and before validation), without the sweep section.
+func parseScenario(dir, filename string, data []byte, variant *Variant) (*Scenario, error) {
 	d := newDecoder(filename)
 	d.notYet = notYetSupported
 	d.dir = dir
@@ -209,10 +225,14 @@ func ParseIn(dir, filename string, data []byte) (*Scenario, error) {
 	s.File = filename
 	s.Dir = dir
 	s.positions = d.positions
+	body, sweepEntry := splitSweep(body)
 	if body == nil {
 		d.problemAt(1, 1, "", "empty scenario")
 	} else {
 		d.decode(body, reflect.ValueOf(s).Elem(), "")
+	}
+	if variant != nil {
+		d.applyVariant(s, variant)
 	}
 	if _, given := d.positions["outputs.trace_every"]; !given {
 		s.Outputs.TraceEvery = s.Step
@@ -223,6 +243,10 @@ func ParseIn(dir, filename string, data []byte) (*Scenario, error) {
 		// Written out by Resolved with its defaults.
 		s.Oracle = new(Oracle)
 		s.Oracle.setDefaults()
+	}
+	if sweepEntry != nil && variant == nil {
+		s.Sweep = d.decodeSweep(sweepEntry, s)
+		s.source = data
 	}
 	problems := d.problems
 	for _, c := range s.checks(len(d.problems) > 0) {
@@ -308,7 +332,8 @@ func (s *Scenario) build() (*engine.Config, []Problem) {
 			PanicDamping: s.Depositors.Inflow.PanicDamping,
 			NoiseSigma:   s.Depositors.Inflow.NoiseSigma,
 		},
-		Trace: engine.Trace{Paths: s.Outputs.TracePaths, Every: 1},
+		Trace:    engine.Trace{Paths: s.Outputs.TracePaths, Every: 1},
+		Warnings: s.Outputs.Warnings.std(),
 	}
 	cfg.Price = s.Market.Price.Process()
 	if spec := s.Pool.RateModel.Spec; spec != nil {
@@ -415,7 +440,11 @@ func (s *Scenario) problemAt(path, msg string) Problem {
 // `spiral validate` prints and what run outputs record. Parsing it gives the
 // same configuration.
 func (s *Scenario) Resolved() []byte {
-	return encode(s)
+	b := encode(s)
+	if s.Sweep != nil {
+		b = append(b, s.Sweep.encode()...)
+	}
+	return b
 }
 
 // SHA256 is the hex SHA-256 of [Scenario.Resolved]; it identifies the run's

@@ -48,6 +48,7 @@ func TestDefaults(t *testing.T) {
 		Withdrawals: stochastic.SelfExciting{Baseline: 0.01, HalfLife: 12 * time.Hour},
 		Inflow:      engine.Inflow{ReferenceAPR: 0.05},
 		Trace:       engine.Trace{Paths: 100, Every: 1},
+		Warnings:    engine.DefaultWarnings(),
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("config\n%+v\nwant\n%+v", cfg, want)

@@ -22,15 +22,19 @@ type Aggregate struct {
 	Confidence     float64
 	Variants       []VariantAggregate
 	Liquidations   bool // the run has a liquidation model (not written to aggregate.json)
+	// Sweep holds a sweep's paired differences and sensitivities; nil for
+	// a run that is not a sweep (sweep.go).
+	Sweep *SweepAggregate
 }
 
 // VariantAggregate holds the statistics of every summary metric of one variant.
 type VariantAggregate struct {
 	Variant     string
 	Paths       int
-	Metrics     []MetricStats // in the order of the summary parts' metric columns (engine.SummaryColumns)
-	Risk        []RiskMetric  // the headline risk metric pack
-	Convergence *Convergence  // nil when the convergence column has no values
+	Metrics     []MetricStats  // in the order of the summary parts' metric columns (engine.SummaryColumns)
+	Risk        []RiskMetric   // the headline risk metric pack
+	Convergence *Convergence   // nil when the convergence column has no values
+	Warnings    []WarningStats // early-warning indicators scored per event, ranked (warning.go)
 }
 
 // Method descriptions written into aggregate.json.
@@ -140,6 +144,7 @@ type jsonVariant struct {
 	Paths       int              `json:"paths"`
 	Risk        []jsonRisk       `json:"risk"`
 	Convergence *jsonConvergence `json:"convergence"`
+	Warnings    []jsonWarning    `json:"early_warning"`
 	Metrics     []jsonMetric     `json:"metrics"`
 }
 
@@ -153,6 +158,7 @@ type jsonAggregate struct {
 	Confidence     float64           `json:"confidence"`
 	Methods        map[string]string `json:"methods"`
 	Variants       []jsonVariant     `json:"variants"`
+	Sweep          *jsonSweep        `json:"sweep,omitempty"`
 }
 
 // WriteJSON writes a as indented JSON; unavailable values are null.
@@ -161,7 +167,8 @@ func (a *Aggregate) WriteJSON(w io.Writer) error {
 		SchemaVersion: a.SchemaVersion, Scenario: a.Scenario, ScenarioSHA256: a.ScenarioSHA256,
 		Seed: a.Seed, Paths: a.Paths, HorizonHours: jsonNumber(a.HorizonHours), Confidence: a.Confidence,
 		Methods: map[string]string{"quantile": methodQuantile, "quantile_ci": methodCI, "mean_ci": methodMeanCI, "es": methodES,
-			"es_ci": methodESCI, "probability_ci": methodProbCI, "convergence": methodConv},
+			"es_ci": methodESCI, "probability_ci": methodProbCI, "convergence": methodConv,
+			"early_warning": methodWarning},
 	}
 	for _, v := range a.Variants {
 		jv := jsonVariant{Variant: v.Variant, Paths: v.Paths, Risk: []jsonRisk{}}
@@ -191,6 +198,7 @@ func (a *Aggregate) WriteJSON(w io.Writer) error {
 			}
 			jv.Convergence = jc
 		}
+		jv.Warnings = warningsJSON(v.Warnings)
 		for _, m := range v.Metrics {
 			jm := jsonMetric{Metric: m.Metric, N: m.N, Nulls: m.Nulls, Mean: jsonNumber(m.Mean), SD: jsonNumber(m.SD),
 				SE: jsonNumber(m.SE), MeanCILow: jsonNumber(m.MeanCILow), MeanCIHigh: jsonNumber(m.MeanCIHigh),
@@ -205,6 +213,11 @@ func (a *Aggregate) WriteJSON(w io.Writer) error {
 			jv.Metrics = append(jv.Metrics, jm)
 		}
 		out.Variants = append(out.Variants, jv)
+	}
+	if a.Sweep != nil {
+		out.Sweep = sweepJSON(a.Sweep)
+		out.Methods["paired_difference"] = methodPaired
+		out.Methods["sensitivity"] = methodSensitivity
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -228,7 +241,10 @@ func probabilityName(p float64) string {
 // convention, column, horizon, statistic, level, threshold, unit, value,
 // ci_low, ci_high, ci_method, events). Unavailable values are null: the
 // statistics of a column row are null in a risk row and the other way
-// round.
+// round. A sweep adds rows of kind "paired" per (variant, summary column)
+// for every variant but the baseline: n, nulls, mean, sd, se, mean_ci_low,
+// mean_ci_high, min and max of the per-path differences from the variant
+// named in the last column, baseline (null in the other rows).
 func AggregateColumns() []string {
 	cols := []string{"variant", "metric", "n", "nulls", "mean", "sd", "se", "mean_ci_low", "mean_ci_high", "min", "max"}
 	for _, p := range AggregateQuantiles {
@@ -240,7 +256,8 @@ func AggregateColumns() []string {
 		cols = append(cols, es, es+"_ci_low", es+"_ci_high")
 	}
 	cols = append(cols, "confidence", "horizon_hours", "paths", "kind")
-	return append(cols, RiskColumns...)
+	cols = append(cols, RiskColumns...)
+	return append(cols, "baseline")
 }
 
 // RiskColumns are the columns of aggregate.parquet that describe a risk
@@ -254,7 +271,7 @@ func aggregateSchema(md arrow.Metadata) *arrow.Schema {
 		switch name {
 		case "variant", "metric", "kind":
 			fields = append(fields, arrow.Field{Name: name, Type: arrow.BinaryTypes.String})
-		case "label", "convention", "column", "horizon", "statistic", "unit", "ci_method":
+		case "label", "convention", "column", "horizon", "statistic", "unit", "ci_method", "baseline":
 			fields = append(fields, arrow.Field{Name: name, Type: arrow.BinaryTypes.String, Nullable: true})
 		case "events":
 			fields = append(fields, arrow.Field{Name: name, Type: arrow.PrimitiveTypes.Int64, Nullable: true})
@@ -352,10 +369,16 @@ func writeAggregateParquet(path string, a *Aggregate, md arrow.Metadata) (rows i
 			} else {
 				w.rb.Field(i + 7).AppendNull()
 			}
+			for k := i + 8; k < w.rb.Schema().NumFields(); k++ {
+				w.rb.Field(k).AppendNull() // baseline
+			}
 			if err := w.endRow(); err != nil {
 				return 0, err
 			}
 		}
+	}
+	if err := writePairedRows(w, a); err != nil {
+		return 0, err
 	}
 	rows = w.rows
 	if err := w.commit(); err != nil {

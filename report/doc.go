@@ -193,9 +193,12 @@
 // depends on when or how the run was made (no times, command line or
 // shard count), so one process, merged shards and Recompute give the same
 // report.md byte for byte. With several variants each gets its sections,
-// and a comparison section holds a side-by-side risk table; the heatmaps
-// over two sweep axes and the tornado chart belong there once sweeps
-// exist (TODO(sweeps) in document.go).
+// and a comparison section holds a side-by-side risk table. A sweep
+// (Meta.Sweep; sweep.go) details its baseline only and compares the
+// variants in a sweep section instead: the variants table with each one's
+// paired difference from the baseline, the paired differences of the main
+// metrics, the heatmaps over pairs of axes and the tornado chart of
+// sensitivities (sweepdoc.go, sweepchart.go; docs/sweeps.md).
 //
 // report.pdf is A4, vector only (charts drawn as in plots/*.pdf, solid
 // colours, no raster image), laid out by a small flowing layout (pdf.go):

@@ -97,13 +97,14 @@ func newDocument(meta *Meta, agg *Aggregate, variants []documentVariant, traced 
 		"Intervals are at 95 % confidence; \"n/a\" marks a value or bound that needs more paths.", small: true})
 
 	multi := len(variants) > 1
+	detailed := detailVariants(agg, variants) // a sweep details its baseline only (sweepdoc.go)
 	suffix := func(v documentVariant) string {
 		if multi {
 			return " (variant " + v.agg.Variant + ")"
 		}
 		return ""
 	}
-	for _, v := range variants {
+	for _, v := range detailed {
 		add(&heading{1, "Headline risk metrics" + suffix(v)})
 		add(riskTable(v.agg.Risk))
 		for _, r := range v.agg.Risk {
@@ -118,14 +119,12 @@ func newDocument(meta *Meta, agg *Aggregate, variants []documentVariant, traced 
 				add(&paragraph{text: vd.Text, small: true})
 			}
 		}
+		for _, b := range warningBlocks(v.agg.Warnings, horizon) {
+			add(b)
+		}
 	}
 	if multi {
-		// TODO(sweeps): heatmaps of a risk metric over two sweep axes and a
-		// tornado chart of sensitivities, once sweeps record their axes.
-		add(&heading{1, "Comparison of the variants"})
-		add(&paragraph{text: "Heatmaps over two sweep axes and the tornado chart of sensitivities are not built yet: " +
-			"spiral does not run sweeps yet. The table compares the headline risk metrics of the variants (common random numbers: the same draws on every path)."})
-		add(comparisonTable(variants))
+		d.blocks = append(d.blocks, comparisonBlocks(agg, variants)...) // sweepdoc.go
 	}
 
 	desc := strings.TrimSpace(meta.Description)
@@ -139,7 +138,7 @@ func newDocument(meta *Meta, agg *Aggregate, variants []documentVariant, traced 
 		add(&paragraph{text: "The scenario has no description."})
 	}
 
-	for _, v := range variants {
+	for _, v := range detailed {
 		add(pageBreak{})
 		add(&heading{1, "Charts" + suffix(v)})
 		var conv *figure
@@ -159,7 +158,7 @@ func newDocument(meta *Meta, agg *Aggregate, variants []documentVariant, traced 
 			}
 		}
 	}
-	for _, v := range variants {
+	for _, v := range detailed {
 		add(pageBreak{})
 		add(&heading{1, "All metrics" + suffix(v)})
 		add(&paragraph{text: "Per summary column over the paths: non-null values, mean, median and tail quantiles with 95 % confidence intervals (below each value). docs/outputs.md defines every column.", small: true})

@@ -269,7 +269,7 @@ func TestReportVariants(t *testing.T) {
 	}
 	text := string(b)
 	for _, want := range []string{"## Headline risk metrics (variant a)", "## Headline risk metrics (variant b)",
-		"## Comparison of the variants", "not built yet", "| Metric | a | b |", "plots/variant=b/convergence.png"} {
+		"## Comparison of the variants", "common random numbers", "| Metric | a | b |", "plots/variant=b/convergence.png"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("report.md lacks %q", want)
 		}

@@ -42,6 +42,10 @@ type Manifest struct {
 	Rows           map[string]int64 `json:"rows"`  // rows per Parquet file
 	Files          []string         `json:"files"` // files written before the manifest, in order
 	Notes          []string         `json:"notes,omitempty"`
+	// Segments are the (variant, paths) a shard of a sweep wrote (its
+	// first path and paths above count them over all its variants);
+	// absent otherwise.
+	Segments []Segment `json:"segments,omitempty"`
 }
 
 // newManifest returns the manifest of meta's run with its versions and

@@ -165,8 +165,24 @@ func takeInventory(dir string, variants []string) (*inventory, error) {
 		inv.shards = max(inv.shards, k)
 	}
 	// Every path once, in parts that tile [0, paths); every summary part
-	// with its series part.
+	// with its series part. A sweep's shards split its units (variant k's
+	// path p is unit k·paths + p), and every variant of it must be there.
 	incomplete := 0
+	sweep, err := parseSweepInfo(inv.ref[MetaSweep])
+	if err != nil {
+		return nil, &CheckError{Dir: dir, Problems: []string{fmt.Sprintf("%s: %v", refFile, err)}}
+	}
+	units, unitOffset := paths, func(string) int { return 0 }
+	if sweep != nil {
+		units = len(sweep.Variants) * paths
+		unitOffset = func(v string) int { return max(0, sweep.index(v)) * paths }
+		for _, p := range checkSweepVariants(sweep, variants, paths, inv.shards) {
+			problem("%s", p)
+			if strings.Contains(p, "are missing") {
+				incomplete++
+			}
+		}
+	}
 	for _, v := range variants {
 		at := 0
 		var missing []Range
@@ -185,7 +201,7 @@ func takeInventory(dir string, variants []string) (*inventory, error) {
 			problem("variant %s: parts reach path %d of %d", v, at-1, paths)
 		}
 		for _, r := range missing {
-			problem("variant %s: paths %v are missing%s", v, r, missingShards(r, paths, inv.shards))
+			problem("variant %s: paths %v are missing%s", v, r, missingShards(Range{r.First + unitOffset(v), r.Count}, units, inv.shards))
 			incomplete++
 		}
 		firsts := map[int]bool{}
@@ -239,7 +255,12 @@ func (inv *inventory) meta(args []string) (Meta, error) {
 	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
 		return Meta{}, fmt.Errorf("report: part metadata: %w", err)
 	}
+	sweep, err := parseSweepInfo(md[MetaSweep])
+	if err != nil {
+		return Meta{}, fmt.Errorf("report: part metadata: %w", err)
+	}
 	m := Meta{
+		Sweep:        sweep,
 		ScenarioName: md[MetaScenarioName], Description: md[MetaDescription],
 		ScenarioYAML: []byte(md[MetaScenario]), ScenarioSHA256: md[MetaScenarioSHA256],
 		Seed: seed, Paths: inv.paths, Variant: inv.variants[0], Shard: 0, Shards: 1,
@@ -319,13 +340,19 @@ func finalizeInventory(dir string, inv *inventory, fo finalizeOptions) (*Aggrega
 		agg.HorizonHours = horizon
 		plotDir := PlotsDir
 		if len(inv.variants) > 1 {
-			plotDir = PlotsDir + "/variant=" + v // TODO(sweeps): comparison charts across variants
+			plotDir = PlotsDir + "/variant=" + v // a sweep's comparison charts are in plots/ (sweepchart.go)
 		}
 		va, hists, err := aggregateVariant(inv.summary[v], v, meta, horizon, facts)
 		if err != nil {
 			return nil, err
 		}
 		agg.Variants = append(agg.Variants, va)
+		if meta.Sweep != nil && v != meta.Sweep.Baseline {
+			// A sweep draws the charts of its baseline; the comparison
+			// charts cover the other variants.
+			docVariants = append(docVariants, documentVariant{agg: va})
+			continue
+		}
 		c, nn, err := variantCharts(inv.summary[v], meta, horizon, fans, hists, plotDir)
 		if err != nil {
 			return nil, err
@@ -344,6 +371,19 @@ func finalizeInventory(dir string, inv *inventory, fo finalizeOptions) (*Aggrega
 		docVariants = append(docVariants, documentVariant{agg: va, charts: c})
 	}
 
+	if meta.Sweep != nil {
+		sc, sf, srows, sn, err := finishSweep(dir, inv, meta, agg, commit)
+		if err != nil {
+			return nil, err
+		}
+		charts = append(charts, sc...)
+		files = append(files, sf...)
+		for k, n := range srows {
+			rows[k] = n
+		}
+		notes = append(notes, sn...)
+		notes = append(notes, "sweep: the per-variant charts are drawn for the baseline "+meta.Sweep.Baseline+" only (plots/variant="+meta.Sweep.Baseline+"); the heatmaps and the tornado chart compare the variants")
+	}
 	path := filepath.Join(dir, AggregateParquet)
 	n, err := writeAggregateParquet(path, agg, fileMetadata(meta, -1))
 	if err != nil {
@@ -436,7 +476,7 @@ func aggregateVariant(parts []partFile, variant string, meta *Meta, horizon floa
 	hists := make([]*Chart, len(HistogramCharts))
 	histErrs := make([]error, len(HistogramCharts))
 	errs := make([]error, len(columns))
-	events := riskEvents(meta, facts)
+	events := append(riskEvents(meta, facts), warningEvents(columns)...)
 	eventCounts := make([]int, len(events))
 	convColumn := convergenceColumn(meta)
 	var convPoints []ConvergencePoint
@@ -479,6 +519,7 @@ func aggregateVariant(parts []partFile, variant string, meta *Meta, horizon floa
 		}
 	}
 	va.Risk = riskPack(&va, meta, facts, horizon, counts)
+	va.Warnings = warningTable(&va, meta, counts)
 	if i := slices.Index(columns, convColumn); i >= 0 && va.Metrics[i].N > 0 {
 		va.Convergence = newConvergence(convColumn, convPoints, &va.Metrics[i])
 	}

@@ -40,6 +40,9 @@ type Meta struct {
 	Args         []string // command line
 	Liquidations bool     // the run has a liquidation model: the charts marked Liquidations are drawn
 	Stablecoin   bool     // the run has a stablecoin: the charts marked Stablecoin are drawn
+	// Sweep describes the sweep the run belongs to; nil for a run that is
+	// not a sweep. Every variant of a sweep shares the other fields.
+	Sweep *SweepInfo
 }
 
 // DefaultPartPaths is the default number of paths per part file: one row
@@ -95,6 +98,13 @@ func (m *Meta) validate() error {
 	}
 	if !finite(m.HorizonHours) || m.HorizonHours < 0 {
 		bad("horizon_hours", "%v, must be ≥ 0", m.HorizonHours)
+	}
+	if m.Sweep != nil {
+		if err := m.Sweep.validate(); err != nil {
+			errs = append(errs, err)
+		} else if m.Sweep.index(m.Variant) < 0 {
+			bad("variant", "%q is not a variant of the sweep", m.Variant)
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -196,6 +206,10 @@ type Output struct {
 	parts []Range // parts committed by this Output
 
 	aggregate *Aggregate // set by a successful Finish of a whole run
+
+	// partsOnly: Finish only commits the parts; a Batch of several
+	// variants writes the manifest or aggregates them all.
+	partsOnly bool
 
 	files    []string         // committed files, relative, in order
 	rows     map[string]int64 // rows per Parquet file, relative
@@ -528,6 +542,9 @@ func (o *Output) finish() error {
 	if o.received != want || o.summary != nil {
 		return fmt.Errorf("report: received %d of this shard's %d paths", o.received, want)
 	}
+	if o.partsOnly {
+		return nil
+	}
 	if o.meta.Shards > 1 {
 		return o.writeShardManifest()
 	}
@@ -544,22 +561,12 @@ func (o *Output) finish() error {
 // writeShardManifest writes manifest-shard-<i>.json listing every part of
 // this shard, those kept by Resume included.
 func (o *Output) writeShardManifest() error {
-	parts := append(slices.Clone(o.kept), o.parts...)
-	slices.SortFunc(parts, func(a, b Range) int { return a.First - b.First })
 	m := newManifest(&o.meta, o.start)
 	m.Shard, m.Shards = o.meta.Shard, o.meta.Shards
 	m.FirstPath, m.NumPaths = o.meta.FirstPath, o.meta.NumPaths
 	m.Variants = []string{o.meta.Variant}
-	m.TracedPaths = o.traced // of the paths this process wrote
-	for _, p := range parts {
-		for _, table := range []string{SeriesDir, SummaryDir} {
-			m.Files = append(m.Files, PartPath(table, o.meta.Variant, p.First))
-		}
-		m.Rows[PartPath(SummaryDir, o.meta.Variant, p.First)] = int64(p.Count)
-	}
-	for rel, n := range o.rows { // series rows are known for the parts written now
-		m.Rows[rel] = n
-	}
+	m.TracedPaths = 0
+	o.listParts(m)
 	if o.meta.HorizonHours > 0 {
 		m.HorizonHours = o.meta.HorizonHours
 	}
@@ -569,6 +576,23 @@ func (o *Output) writeShardManifest() error {
 	}
 	o.committed(path, -1)
 	return nil
+}
+
+// listParts adds this output's parts (those kept by Resume included) to a
+// shard manifest, and the paths it traced.
+func (o *Output) listParts(m *Manifest) {
+	parts := append(slices.Clone(o.kept), o.parts...)
+	slices.SortFunc(parts, func(a, b Range) int { return a.First - b.First })
+	m.TracedPaths += o.traced // of the paths this process wrote
+	for _, p := range parts {
+		for _, table := range []string{SeriesDir, SummaryDir} {
+			m.Files = append(m.Files, PartPath(table, o.meta.Variant, p.First))
+		}
+		m.Rows[PartPath(SummaryDir, o.meta.Variant, p.First)] = int64(p.Count)
+	}
+	for rel, n := range o.rows { // series rows are known for the parts written now
+		m.Rows[rel] = n
+	}
 }
 
 // Stop ends an interrupted run: the paths received so far are complete,

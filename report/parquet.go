@@ -82,6 +82,10 @@ func fileMetadata(m *Meta, first int) arrow.Metadata {
 		strconv.FormatUint(m.Seed, 10), m.Version, m.Variant, fmt.Sprintf("%d/%d", m.Shard, m.Shards),
 		m.ScenarioName, m.Description, strconv.Itoa(m.Paths), strconv.FormatFloat(m.StepHours, 'g', -1, 64),
 		strconv.FormatFloat(m.HorizonHours, 'g', -1, 64), strconv.FormatBool(m.Liquidations), strconv.FormatBool(m.Stablecoin)}
+	if m.Sweep != nil {
+		keys = append(keys, MetaSweep)
+		values = append(values, m.Sweep.marshal())
+	}
 	if first >= 0 {
 		keys = append(keys, MetaFirstPath)
 		values = append(values, strconv.Itoa(first))

@@ -71,6 +71,7 @@ func (p Merton) NewSampler(dt float64) PriceSampler {
 		drift:      (p.Drift - 0.5*p.Volatility*p.Volatility - p.JumpIntensity*p.JumpCompensator()) * dt,
 		diffusion:  p.Volatility * math.Sqrt(dt),
 		jumpRate:   p.JumpIntensity * dt,
+		expNegRate: math.Exp(-p.JumpIntensity * dt),
 		jumpMean:   p.JumpMean,
 		jumpStdDev: p.JumpStdDev,
 	}
@@ -81,6 +82,7 @@ type mertonSampler struct {
 	drift, diffusion    float64
 	jumpRate, jumpMean  float64
 	jumpStdDev          float64
+	expNegRate          float64 // e^−jumpRate, for the Poisson draw
 	logPrice            float64
 }
 
@@ -91,7 +93,7 @@ func (s *mertonSampler) Reset(*Source) float64 {
 
 func (s *mertonSampler) Next(src *Source) float64 {
 	x := s.drift + s.diffusion*src.NormFloat64()
-	if n := poisson(src, s.jumpRate); n > 0 {
+	if n := poissonExp(src, s.jumpRate, s.expNegRate); n > 0 {
 		fn := float64(n)
 		x += fn*s.jumpMean + s.jumpStdDev*math.Sqrt(fn)*src.NormFloat64()
 	}

@@ -14,11 +14,17 @@ import (
 // use inversion by sequential search; means of 10 or more use Hörmann's
 // transformed rejection with squeeze (PTRS, 1993).
 func poisson(src *Source, mean float64) int {
+	return poissonExp(src, mean, math.Exp(-mean))
+}
+
+// poissonExp is poisson for a caller that knows expNegMean = math.Exp(-mean)
+// (a sampler with a fixed mean computes it once).
+func poissonExp(src *Source, mean, expNegMean float64) int {
 	if !(mean > 0) {
 		return 0
 	}
 	if mean < 10 {
-		p := math.Exp(-mean)
+		p := expNegMean
 		cdf := p
 		u := src.Float64()
 		k := 0

@@ -48,11 +48,13 @@ func (p Whales) MeanSize() float64 {
 
 // NewSampler returns a sampler for steps of dt years.
 func (p Whales) NewSampler(dt float64) WithdrawalSampler {
-	return &whaleSampler{mean: p.Rate * dt * DaysPerYear, minSize: p.MinSize, invAlpha: 1 / p.Alpha}
+	mean := p.Rate * dt * DaysPerYear
+	return &whaleSampler{mean: mean, expNegMean: math.Exp(-mean), minSize: p.MinSize, invAlpha: 1 / p.Alpha}
 }
 
 type whaleSampler struct {
-	mean, minSize, invAlpha float64
+	mean, expNegMean  float64 // expected whales per step and e^−mean
+	minSize, invAlpha float64
 }
 
 func (s *whaleSampler) Reset(*Source) {}
@@ -60,7 +62,7 @@ func (s *whaleSampler) Reset(*Source) {}
 func (s *whaleSampler) Intensity() float64 { return 0 }
 
 func (s *whaleSampler) Next(src *Source, _ Signals) float64 {
-	n := poisson(src, s.mean)
+	n := poissonExp(src, s.mean, s.expNegMean)
 	keep := 1.0
 	for range n {
 		u := 1 - src.Float64() // (0, 1]

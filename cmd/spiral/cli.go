@@ -38,10 +38,13 @@ const usage = `spiral stress-tests DeFi lending pools and stablecoins by Monte C
 
 Usage:
   spiral run [scenario.yaml | preset] [flags]   run a scenario (default: the embedded baseline)
+  spiral sweep sweep.yaml [flags]               run every variant of a sweep (the flags of run)
   spiral merge <out> [--wait D]                 check the parts of a sharded run, aggregate them, write _SUCCESS
   spiral report <out>                           recompute the aggregates, charts, report.pdf and report.md from the Parquet
   spiral validate scenario.yaml                 check a scenario and print it with every default filled in
   spiral calibrate prices.csv [--model M]       fit price processes (gbm, merton, garch-t) to a price history
+  spiral breakpoint scenario.yaml --shock S --target 'column>x' [--prob p]
+                                                find the smallest shock that breaks a target (reverse stress test)
   spiral list                                   list the embedded experiments
   spiral version                                print the version
 
@@ -76,7 +79,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdMerge(ctx, rest, stdout, stderr)
 	case "report":
 		return cmdReport(ctx, rest, stdout, stderr)
-	case "sweep", "replay", "breakpoint":
+	case "breakpoint":
+		return cmdBreakpoint(ctx, rest, stdout, stderr)
+	case "sweep":
+		return cmdSweep(ctx, rest, stdout, stderr)
+	case "replay":
 		return badInput("%q is not available in this version yet", verb)
 	default:
 		fmt.Fprint(stderr, usage)
@@ -133,8 +140,13 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 	if _, err := sc.Config(); err != nil {
 		return err
 	}
-	_, err = stdout.Write(sc.Resolved())
-	return err
+	if err := sc.CheckVariants(); err != nil {
+		return err
+	}
+	if _, err = stdout.Write(sc.Resolved()); err != nil {
+		return err
+	}
+	return printVariants(stdout, sc) // sweep.go
 }
 
 func cmdList(args []string, stdout, stderr io.Writer) error {

@@ -40,8 +40,22 @@ type runFlags struct {
 }
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return execute(ctx, "run", args, stdout, stderr)
+}
+
+// execute is `spiral run` and `spiral sweep`: one code path for both. A run
+// is the sweep of one variant ("base"). The work is the units (variant,
+// path), variant k's path p being unit k·paths + p; a shard takes an even
+// share of the units, which may span the end of one variant and the start
+// of the next (report.Segment), and locks and resumes them as a run does
+// its paths.
+func execute(ctx context.Context, verb string, args []string, stdout, stderr io.Writer) error {
 	f := runFlags{shard: shardFlag{0, 1}}
-	fs := newFlagSet("run", stderr, "run [scenario.yaml | preset] [flags]")
+	synopsis := "run [scenario.yaml | preset] [flags]"
+	if verb == "sweep" {
+		synopsis = "sweep sweep.yaml [flags]"
+	}
+	fs := newFlagSet(verb, stderr, synopsis)
 	fs.StringVar(&f.out, "out", "", "output `dir`ectory (default out/<scenario name>)")
 	fs.IntVar(&f.paths, "paths", 0, "number of paths `N`, overriding the scenario's")
 	fs.Func("seed", "random seed `S` (unsigned 64-bit), overriding the scenario's", func(v string) error {
@@ -53,7 +67,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return nil
 	})
 	fs.IntVar(&f.workers, "workers", runtime.GOMAXPROCS(0), "worker goroutines `W`")
-	fs.Var(&f.shard, "shard", "run shard `i/n` of the paths (0 ≤ i < n); default from $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT or $JOB_COMPLETION_INDEX, else 0/1")
+	fs.Var(&f.shard, "shard", "run shard `i/n` of the paths (of a sweep: of its (variant, path) units) (0 ≤ i < n); default from $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT or $JOB_COMPLETION_INDEX, else 0/1")
 	fs.IntVar(&f.shards, "shards", 0, "shard count `n` for $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job's completions; default $SPIRAL_SHARDS)")
 	fs.BoolVar(&f.resume, "resume", false, "keep the complete parts of an earlier run of the same scenario in --out and run only the missing paths")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress output")
@@ -66,8 +80,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
-	if len(pos) > 1 {
+	switch {
+	case verb == "run" && len(pos) > 1:
 		return badInput("run takes at most one scenario, got %d arguments", len(pos))
+	case verb == "sweep" && len(pos) != 1:
+		return badInput("sweep takes one sweep file (a scenario with a sweep section) or preset, got %d arguments", len(pos))
 	}
 	if f.workers < 1 {
 		return badInput("--workers must be ≥ 1, got %d", f.workers)
@@ -96,6 +113,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	switch {
+	case verb == "run" && sc.Sweep != nil:
+		return badInput("%s is a sweep (it has a sweep section): run its variants with\n  spiral sweep %s", sc.File, quoteArg(name))
+	case verb == "sweep" && sc.Sweep == nil:
+		return badInput("%s has no sweep section: spiral run runs it; a sweep adds `sweep:` with axes (docs/sweeps.md)", sc.File)
+	}
 	if set["paths"] {
 		if f.paths < 1 {
 			return badInput("--paths must be ≥ 1, got %d", f.paths)
@@ -109,16 +132,22 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	if err := sc.CheckVariants(); err != nil {
+		return err
+	}
+	variants := sc.Variants()
 	if f.out == "" {
 		f.out = filepath.Join("out", sc.Name)
 	}
-	first, count := pathRange(cfg.Paths, shard.index, shard.count)
+	units := len(variants) * cfg.Paths
+	first, count := pathRange(units, shard.index, shard.count)
 	if count == 0 {
-		return badInput("shard %d/%d of %d paths is empty", shard.index, shard.count, cfg.Paths)
+		return badInput("shard %d/%d of %d paths is empty", shard.index, shard.count, units)
 	}
+	segments := unitSegments(variants, cfg.Paths, first, count)
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	if shardSource != "" && !f.quiet {
-		log.Info("shard from the environment", "shard", shard.String(), "from", shardSource, "paths", fmt.Sprintf("[%d, %d)", first, first+count))
+		log.Info("shard from the environment", "shard", shard.String(), "from", shardSource, unitsName(sc), fmt.Sprintf("[%d, %d)", first, first+count))
 	}
 	resolved := sc.Resolved()
 	meta := report.Meta{
@@ -128,27 +157,27 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		ScenarioSHA256: sc.SHA256(),
 		Seed:           cfg.Seed,
 		Paths:          cfg.Paths,
-		Variant:        "base",
+		Variant:        segments[0].Variant,
 		Shard:          shard.index,
 		Shards:         shard.count,
-		FirstPath:      first,
-		NumPaths:       count,
+		FirstPath:      segments[0].First,
+		NumPaths:       segments[0].Count,
 		PartPaths:      f.partPaths,
 		StepHours:      cfg.Step.Hours(),
 		HorizonHours:   cfg.Horizon.Hours(),
 		Liquidations:   cfg.Liquidation != nil,
 		Stablecoin:     cfg.Stablecoin != nil,
 		Version:        version(),
-		Args:           append([]string{"spiral", "run"}, args...),
+		Args:           append([]string{"spiral", verb}, args...),
+		Sweep:          sweepInfo(sc, variants),
 	}
-	if f.resume && report.Complete(f.out, meta) {
+	if f.resume && report.CompleteBatch(f.out, meta, segments) {
 		fmt.Fprintf(stdout, "%s: already complete in %s, nothing to do\n", sc.Name, f.out)
 		return nil
 	}
-	// TODO(sweeps): lock the (variant, path) units of the shard.
 	lock, err := lockRange(f.out, first, count)
 	if errors.Is(err, errLocked) {
-		return badInput("--out %s: another spiral process is writing paths [%d, %d) there (%v); wait for it to end, or choose another --out", f.out, first, first+count, err)
+		return badInput("--out %s: another spiral process is writing %s [%d, %d) there (%v); wait for it to end, or choose another --out", f.out, unitsName(sc), first, first+count, err)
 	}
 	if err != nil {
 		return inputError{fmt.Errorf("--out: %w", err)}
@@ -161,7 +190,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	case f.resume:
 		mode = report.Resume
 	}
-	out, err := report.Create(f.out, meta, mode)
+	batch, err := report.CreateBatch(f.out, meta, segments, mode)
 	switch {
 	case errors.Is(err, report.ErrEarlierRun):
 		return inputError{fmt.Errorf("--out: %w; --resume continues it, --overwrite replaces it", err)}
@@ -170,39 +199,53 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	case err != nil:
 		return inputError{fmt.Errorf("--out: %w", err)}
 	}
-	defer out.Abort() // removes anything incomplete; a no-op after Finish or Stop
+	defer batch.Abort() // removes anything incomplete; a no-op after Finish or Stop
 
-	todo := out.Todo()
+	outs := batch.Outputs()
 	total := 0
-	for _, r := range todo {
-		total += r.Count
+	for _, o := range outs {
+		for _, r := range o.Todo() {
+			total += r.Count
+		}
 	}
-	if kept := out.Kept(); len(kept) > 0 && !f.quiet {
-		log.Info("resuming", "parts_kept", len(kept), "paths_kept", count-total, "paths_to_run", total)
+	if kept := batch.Kept(); kept > 0 && !f.quiet {
+		log.Info("resuming", "paths_kept", kept, "paths_to_run", total)
 	}
 	progress, done := progressReporter(stderr, max(total, 1), f.quiet, log)
 	start := time.Now()
 	offset := 0
-	for _, r := range todo {
-		var p func(int)
-		if progress != nil {
-			p = func(n int) { progress(offset + n) }
+	for i, o := range outs {
+		vcfg := cfg
+		if sc.Sweep != nil {
+			if vcfg, err = variantConfig(sc, variants, segments[i].Variant); err != nil {
+				break
+			}
 		}
-		err = engine.Run(ctx, cfg, engine.Options{Workers: f.workers, First: r.First, Count: r.Count, Chunk: f.chunk, Progress: p}, out.Sink())
+		for _, r := range o.Todo() {
+			var p func(int)
+			if progress != nil {
+				at := offset
+				p = func(n int) { progress(at + n) }
+			}
+			err = engine.Run(ctx, vcfg, engine.Options{Workers: f.workers, First: r.First, Count: r.Count, Chunk: f.chunk, Progress: p}, o.Sink())
+			if err != nil {
+				break
+			}
+			offset += r.Count
+		}
 		if err != nil {
 			break
 		}
-		offset += r.Count
 	}
 	done()
 	if err != nil {
 		if ctx.Err() != nil {
-			received := out.Received()
-			if serr := out.Stop(); serr != nil {
+			received := batch.Received()
+			if serr := batch.Stop(); serr != nil {
 				return fmt.Errorf("%v; and keeping the paths done: %w", context.Cause(ctx), serr)
 			}
 			return fmt.Errorf("%v after %d of %d paths; every complete part is kept in %s (nothing half-written); continue with:\n  %s",
-				context.Cause(ctx), count-total+received, count, f.out, resumeCommand(args))
+				context.Cause(ctx), count-total+received, count, f.out, resumeCommandFor(verb, args))
 		}
 		var pe *engine.PathError
 		if errors.As(err, &pe) {
@@ -211,7 +254,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	elapsed := time.Since(start)
-	if err := out.Finish(); err != nil {
+	if err := batch.Finish(); err != nil {
 		return err
 	}
 	if !f.quiet {
@@ -219,8 +262,13 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			"paths_per_second", float64(total)/elapsed.Seconds())
 	}
 	w := &checkedWriter{w: stdout}
-	fmt.Fprintf(w, "%s: %d paths × %d steps of %v, seed %d\n", sc.Name, count, cfg.Steps(), sc.Step, cfg.Seed)
-	if agg := out.Aggregate(); agg != nil {
+	if sc.Sweep != nil {
+		fmt.Fprintf(w, "%s: %d variants × %d paths × %d steps of %v, seed %d; this process: %d (variant, path) units\n",
+			sc.Name, len(variants), cfg.Paths, cfg.Steps(), sc.Step, cfg.Seed, count)
+	} else {
+		fmt.Fprintf(w, "%s: %d paths × %d steps of %v, seed %d\n", sc.Name, count, cfg.Steps(), sc.Step, cfg.Seed)
+	}
+	if agg := batch.Aggregate(); agg != nil {
 		printHeadline(w, agg, cfg.Liquidation != nil)
 	} else if shard.count > 1 {
 		fmt.Fprintf(w, "shard %s done; when every shard is done: spiral merge %s\n", shard.String(), quoteArg(f.out))
@@ -229,9 +277,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return w.err
 }
 
-// resumeCommand is the command line of this run with --resume added.
-func resumeCommand(args []string) string {
-	parts := []string{"spiral", "run"}
+// resumeCommandFor is the command line of spiral verb args with --resume
+// added.
+func resumeCommandFor(verb string, args []string) string {
+	parts := []string{"spiral", verb}
 	resume := false
 	for _, a := range args {
 		if a == "--resume" || a == "-resume" {
@@ -285,6 +334,10 @@ func bound(v float64) string {
 // printHeadline prints the main metrics' mean and tail quantiles with
 // their confidence intervals; aggregate.json has every metric.
 func printHeadline(w io.Writer, agg *report.Aggregate, liquidations bool) {
+	if agg.Sweep != nil {
+		printSweepHeadline(w, agg) // sweep.go
+		return
+	}
 	names := []string{"max_utilization", "hours_utilization_ge_99_9", "peak_borrow_apr", "max_queue_usd", "stuck_share", "mean_wait_hours"}
 	if liquidations {
 		names = append(names, "liquidated_debt_usd", "max_cascade_rounds", "bad_debt_usd", "worst_24h_bad_debt_usd", "insolvent")

@@ -179,10 +179,19 @@ type BookState struct {
 	heap   []entry // overlay max-heap, capacity len(book.positions)
 	// skipped holds positions set aside until EndRound, capacity len(positions).
 	skipped []entry
-	// parked holds positions set aside until Unpark, capacity len(positions).
-	parked  []entry
-	taken   entry
-	isTaken bool
+	// parked holds positions set aside until they are released (see
+	// ParkUntil), capacity len(positions); parkHeaps index it.
+	parked    []parkedEntry
+	parkHeaps [3][]parkItem
+	taken     entry
+	isTaken   bool
+	// What Next has seen since the last EndRound: the least risky position
+	// it returned (if any) and the lowest ratio threshold at which it found
+	// nothing liquidatable. They tell where a released parked position would
+	// be had it never been parked.
+	anyTaken   bool
+	leastTaken entry
+	noneAbove  float64
 
 	open                           int
 	scaledDebt, collateral         float64 // totals of open positions
@@ -199,7 +208,8 @@ func NewBookState(b *Book) *BookState {
 		book:           b,
 		heap:           make([]entry, 0, n),
 		skipped:        make([]entry, 0, n),
-		parked:         make([]entry, 0, n),
+		parked:         make([]parkedEntry, 0, n),
+		parkHeaps:      [3][]parkItem{make([]parkItem, 0, n), make([]parkItem, 0, n), make([]parkItem, 0, n)},
 		initScaledDebt: b.TotalScaledDebt(),
 		initCollateral: b.TotalCollateral(),
 	}
@@ -216,7 +226,11 @@ func (s *BookState) Reset() {
 	s.heap = s.heap[:0]
 	s.skipped = s.skipped[:0]
 	s.parked = s.parked[:0]
+	for i := range s.parkHeaps {
+		s.parkHeaps[i] = s.parkHeaps[i][:0]
+	}
 	s.isTaken = false
+	s.resetSeen()
 	s.open = len(s.book.positions)
 	s.scaledDebt, s.collateral = s.initScaledDebt, s.initCollateral
 	s.lt = s.book.lt
@@ -273,20 +287,41 @@ func (s *BookState) Next(price, index float64) (Position, bool) {
 		top := s.heap[0]
 		if !fromBook || riskier(top.ratio, top.pos.ID, s.book.ratio[s.cursor], s.book.positions[s.cursor].ID) {
 			if !(top.ratio > threshold) {
+				s.noneAbove = min(s.noneAbove, threshold)
 				return Position{}, false
 			}
 			s.popTop()
-			s.taken, s.isTaken = top, true
+			s.take(top)
 			return top.pos, true
 		}
 	}
 	if !fromBook || !(s.book.ratio[s.cursor] > threshold) {
+		s.noneAbove = min(s.noneAbove, threshold)
 		return Position{}, false
 	}
-	s.taken = entry{ratio: s.book.ratio[s.cursor], pos: s.book.positions[s.cursor]}
-	s.isTaken = true
+	s.take(entry{ratio: s.book.ratio[s.cursor], pos: s.book.positions[s.cursor]})
 	s.cursor++
 	return s.taken.pos, true
+}
+
+// take makes e the taken position and remembers it for release placement.
+func (s *BookState) take(e entry) {
+	s.taken, s.isTaken = e, true
+	if !s.anyTaken || riskier(s.leastTaken.ratio, s.leastTaken.pos.ID, e.ratio, e.pos.ID) {
+		s.leastTaken, s.anyTaken = e, true
+	}
+}
+
+func (s *BookState) resetSeen() {
+	s.anyTaken, s.leastTaken, s.noneAbove = false, entry{}, math.Inf(1)
+}
+
+// wouldHaveTaken reports whether Next would have returned e since the last
+// EndRound had e been a candidate all along: Next returned a position less
+// risky than e (or e itself), or found nothing above a threshold e's ratio
+// exceeds.
+func (s *BookState) wouldHaveTaken(e entry) bool {
+	return e.ratio > s.noneAbove || s.anyTaken && !riskier(s.leastTaken.ratio, s.leastTaken.pos.ID, e.ratio, e.pos.ID)
 }
 
 // Put gives back the taken position with its new state p (same ID). It is a
@@ -329,35 +364,265 @@ func (s *BookState) Skip(p Position) (closed bool) {
 // in every query (Toxic, Liquidatable, Underwater, Totals, Each). It reports
 // whether the position was closed.
 func (s *BookState) Park(p Position) (closed bool) {
+	return s.ParkUntil(p, math.Inf(-1), math.Inf(-1))
+}
+
+// ParkUntil is [BookState.Park] with more ways out: the position is
+// released by [BookState.UnparkLevel](x) for any x ≤ level (e.g. level = the
+// largest repay a liquidation of it may make, released when a repay of x
+// may pay). When riskierLevel > level, it is also watched by
+// [BookState.UnparkRiskier](t, x): once its ratio exceeds t (e.g. the ratio
+// above which more of its debt may be repaid), its level becomes
+// riskierLevel, and it is released if x ≤ riskierLevel. The caller promises
+// that until then, whenever [BookState.Next] would have returned it, the
+// caller would have given it back with Skip or parked it again with the
+// same levels; a release therefore puts it where it would be had it never
+// been parked (see UnparkLevel). The levels must not be NaN. It reports
+// whether the position was closed.
+func (s *BookState) ParkUntil(p Position, level, riskierLevel float64) (closed bool) {
+	if math.IsNaN(level) || math.IsNaN(riskierLevel) {
+		panic("lending: BookState.ParkUntil: NaN level")
+	}
 	if s.settle(p) {
 		return true
 	}
-	s.parked = append(s.parked, entry{ratio: p.Ratio(), pos: p})
+	k := int32(len(s.parked))
+	e := parkedEntry{entry: entry{ratio: p.Ratio(), pos: p}, level: level, riskierLevel: riskierLevel, byRatio: riskierLevel > level}
+	s.parked = append(s.parked, e)
+	s.heapAdd(parkByLevel, parkItem{key: level, id: p.ID, slot: k})
+	s.heapAdd(e.ratioHeap(), parkItem{key: e.ratio, id: p.ID, slot: k})
 	return false
+}
+
+// SkipLiquidatable sets aside every candidate liquidatable at oracle price
+// price and borrow index index, as taking each with [BookState.Next] and
+// giving it back with [BookState.Skip] would, in O(k log N) for k such
+// positions. It returns k.
+func (s *BookState) SkipLiquidatable(price, index float64) int {
+	n := 0
+	for {
+		p, ok := s.Next(price, index)
+		if !ok {
+			return n
+		}
+		s.Skip(p)
+		n++
+	}
 }
 
 // Parked is the number of parked positions.
 func (s *BookState) Parked() int { return len(s.parked) }
 
 // ParkedLiquidatable is the number of parked positions with a health factor
-// below 1 at oracle price price and borrow index index, in O(parked).
+// below 1 at oracle price price and borrow index index, in O(k) for k such
+// positions.
 func (s *BookState) ParkedLiquidatable(price, index float64) int {
 	threshold := price * s.lt / index
-	n := 0
-	for _, e := range s.parked {
+	return s.parkCount(parkByRatio, 0, threshold) + s.parkCount(parkFixed, 0, threshold)
+}
+
+// LiquidatableAndParked is [BookState.Liquidatable] and
+// [BookState.ParkedLiquidatable] in one pass.
+func (s *BookState) LiquidatableAndParked(price, index float64) (all, parked int) {
+	threshold := price * s.lt / index
+	parked = s.parkCount(parkByRatio, 0, threshold) + s.parkCount(parkFixed, 0, threshold)
+	all = parked + s.untouchedAbove(threshold) - s.cursor + s.heapCount(0, threshold)
+	for _, e := range s.skipped {
 		if e.ratio > threshold {
-			n++
+			all++
 		}
 	}
-	return n
+	if s.isTaken && s.taken.ratio > threshold {
+		all++
+	}
+	return all, parked
 }
 
 // Unpark makes every parked position a candidate again, in O(k log N).
 func (s *BookState) Unpark() {
 	for _, e := range s.parked {
-		s.push(e)
+		s.push(e.entry)
 	}
 	s.parked = s.parked[:0]
+	for i := range s.parkHeaps {
+		s.parkHeaps[i] = s.parkHeaps[i][:0]
+	}
+}
+
+// UnparkLevel releases the positions parked with a level ≥ x, in
+// O(k log N) for k released. A released position goes where it would be had
+// it never been parked: set aside until [BookState.EndRound] if Next would
+// have returned it since the last EndRound (it returned a less risky
+// position, or found nothing liquidatable at a threshold the released
+// position's ratio exceeds), a candidate otherwise. It returns the number
+// released.
+func (s *BookState) UnparkLevel(x float64) int {
+	n := 0
+	h := &s.parkHeaps[parkByLevel]
+	for len(*h) > 0 && (*h)[0].key >= x {
+		s.release((*h)[0].slot)
+		n++
+	}
+	return n
+}
+
+// UnparkRiskier moves the positions parked with a riskierLevel above their
+// level whose ratio ScaledDebt/Collateral exceeds threshold to their
+// riskierLevel, and releases those whose riskierLevel is at least x,
+// placing them as [BookState.UnparkLevel] does; O(k log N) for k such
+// positions. It returns the number released.
+func (s *BookState) UnparkRiskier(threshold, x float64) int {
+	n := 0
+	h := &s.parkHeaps[parkByRatio]
+	for len(*h) > 0 && (*h)[0].key > threshold {
+		k := (*h)[0].slot
+		e := &s.parked[k]
+		if e.riskierLevel >= x {
+			s.release(k)
+			n++
+			continue
+		}
+		s.heapRemove(parkByRatio, e.at[1])
+		e.byRatio = false
+		s.heapAdd(parkFixed, parkItem{key: e.ratio, id: e.pos.ID, slot: k})
+		e.level = e.riskierLevel // higher: move it up the level heap
+		i := int(e.at[0])
+		s.parkHeaps[parkByLevel][i].key = e.level
+		s.parkUp(parkByLevel, i)
+	}
+	return n
+}
+
+// release takes parked entry k out of the parked set and places it.
+func (s *BookState) release(k int32) {
+	e := s.parked[k]
+	s.heapRemove(parkByLevel, e.at[0])
+	s.heapRemove(e.ratioHeap(), e.at[1])
+	last := int32(len(s.parked) - 1)
+	if k != last {
+		moved := s.parked[last]
+		s.parked[k] = moved
+		s.parkHeaps[parkByLevel][moved.at[0]].slot = k
+		s.parkHeaps[moved.ratioHeap()][moved.at[1]].slot = k
+	}
+	s.parked = s.parked[:last]
+	if s.wouldHaveTaken(e.entry) {
+		s.skipped = append(s.skipped, e.entry)
+	} else {
+		s.push(e.entry)
+	}
+}
+
+// parkedEntry is a parked position with its release keys and its places
+// in the parking heaps: at[0] in parkByLevel, at[1] in its ratio heap.
+type parkedEntry struct {
+	entry
+	level, riskierLevel float64
+	byRatio             bool // riskierLevel still to come: in parkByRatio
+	at                  [2]int32
+}
+
+// The parking heaps: by level (highest first), and by risk order the
+// positions released by ratio and the others (for counting).
+const (
+	parkByLevel = iota
+	parkByRatio
+	parkFixed
+)
+
+func (e *parkedEntry) ratioHeap() int {
+	if e.byRatio {
+		return parkByRatio
+	}
+	return parkFixed
+}
+
+// parkItem is a parking heap's element: the entry's key in that heap
+// (level or ratio), its ID for ties and its index in BookState.parked.
+type parkItem struct {
+	key  float64
+	id   int
+	slot int32
+}
+
+// before reports whether a comes before b in a parking heap: higher key
+// first, ties by ID ascending (for ratios this is the book's risk order).
+func (a parkItem) before(b parkItem) bool { return riskier(a.key, a.id, b.key, b.id) }
+
+// setAt records that heap h holds its element at index i.
+func (s *BookState) setAt(h int, i int) {
+	k := s.parkHeaps[h][i].slot
+	if h == parkByLevel {
+		s.parked[k].at[0] = int32(i)
+	} else {
+		s.parked[k].at[1] = int32(i)
+	}
+}
+
+func (s *BookState) heapAdd(h int, it parkItem) {
+	s.parkHeaps[h] = append(s.parkHeaps[h], it)
+	i := len(s.parkHeaps[h]) - 1
+	s.setAt(h, i)
+	s.parkUp(h, i)
+}
+
+func (s *BookState) heapRemove(h int, i int32) {
+	hp := s.parkHeaps[h]
+	last := len(hp) - 1
+	if int(i) != last {
+		hp[i] = hp[last]
+		s.setAt(h, int(i))
+	}
+	s.parkHeaps[h] = hp[:last]
+	if int(i) < last {
+		s.parkDown(h, int(i))
+		s.parkUp(h, int(i))
+	}
+}
+
+func (s *BookState) parkUp(h, i int) {
+	hp := s.parkHeaps[h]
+	for i > 0 {
+		parent := (i - 1) / 2
+		if !hp[i].before(hp[parent]) {
+			break
+		}
+		hp[i], hp[parent] = hp[parent], hp[i]
+		s.setAt(h, i)
+		s.setAt(h, parent)
+		i = parent
+	}
+}
+
+func (s *BookState) parkDown(h, i int) {
+	hp := s.parkHeaps[h]
+	for {
+		l := 2*i + 1
+		if l >= len(hp) {
+			return
+		}
+		best := l
+		if r := l + 1; r < len(hp) && hp[r].before(hp[l]) {
+			best = r
+		}
+		if !hp[best].before(hp[i]) {
+			return
+		}
+		hp[i], hp[best] = hp[best], hp[i]
+		s.setAt(h, i)
+		s.setAt(h, best)
+		i = best
+	}
+}
+
+// parkCount counts the entries under node i of ratio heap h whose ratio
+// exceeds threshold.
+func (s *BookState) parkCount(h, i int, threshold float64) int {
+	hp := s.parkHeaps[h]
+	if i >= len(hp) || !(hp[i].key > threshold) {
+		return 0
+	}
+	return 1 + s.parkCount(h, 2*i+1, threshold) + s.parkCount(h, 2*i+2, threshold)
 }
 
 // EndRound makes the positions set aside in this round candidates again.
@@ -369,6 +634,7 @@ func (s *BookState) EndRound() {
 		s.push(e)
 	}
 	s.skipped = s.skipped[:0]
+	s.resetSeen()
 }
 
 // settle checks that p is the taken position, updates the totals and
@@ -420,12 +686,16 @@ func (s *BookState) Underwater(price, index float64) (count int, shortfallUSD fl
 	c, sh := s.heapShortfall(0, threshold, price, index)
 	count += c
 	shortfallUSD += sh
-	for _, set := range [2][]entry{s.skipped, s.parked} {
-		for _, e := range set {
-			if e.ratio > threshold {
-				count++
-				shortfallUSD += e.pos.ScaledDebt*index - e.pos.Collateral*price
-			}
+	for _, e := range s.skipped {
+		if e.ratio > threshold {
+			count++
+			shortfallUSD += e.pos.ScaledDebt*index - e.pos.Collateral*price
+		}
+	}
+	for _, e := range s.parked {
+		if e.ratio > threshold {
+			count++
+			shortfallUSD += e.pos.ScaledDebt*index - e.pos.Collateral*price
 		}
 	}
 	if s.isTaken && s.taken.ratio > threshold {
@@ -458,12 +728,11 @@ func (s *BookState) Each(f func(Position)) {
 
 // countAbove counts the open positions whose ratio exceeds threshold.
 func (s *BookState) countAbove(threshold float64) int {
-	n := s.untouchedAbove(threshold) - s.cursor + s.heapCount(0, threshold)
-	for _, set := range [2][]entry{s.skipped, s.parked} {
-		for _, e := range set {
-			if e.ratio > threshold {
-				n++
-			}
+	n := s.untouchedAbove(threshold) - s.cursor + s.heapCount(0, threshold) +
+		s.parkCount(parkByRatio, 0, threshold) + s.parkCount(parkFixed, 0, threshold)
+	for _, e := range s.skipped {
+		if e.ratio > threshold {
+			n++
 		}
 	}
 	if s.isTaken && s.taken.ratio > threshold {
@@ -523,11 +792,14 @@ func (s *BookState) push(e entry) {
 	s.heap = h
 }
 
-// popTop removes the heap's first element.
+// popTop removes the heap's first element. It moves the hole left at the
+// top down along the riskier children to a leaf and fills it with the last
+// element, sifted up (Floyd): about half the comparisons of a sift-down,
+// as the last element usually belongs near the bottom.
 func (s *BookState) popTop() {
 	h := s.heap
 	last := len(h) - 1
-	h[0] = h[last]
+	moved := h[last]
 	h = h[:last]
 	i := 0
 	for {
@@ -539,11 +811,19 @@ func (s *BookState) popTop() {
 		if r := l + 1; r < len(h) && riskier(h[r].ratio, h[r].pos.ID, h[l].ratio, h[l].pos.ID) {
 			best = r
 		}
-		if !riskier(h[best].ratio, h[best].pos.ID, h[i].ratio, h[i].pos.ID) {
-			break
-		}
-		h[i], h[best] = h[best], h[i]
+		h[i] = h[best]
 		i = best
+	}
+	if i < len(h) {
+		for i > 0 {
+			parent := (i - 1) / 2
+			if !riskier(moved.ratio, moved.pos.ID, h[parent].ratio, h[parent].pos.ID) {
+				break
+			}
+			h[i] = h[parent]
+			i = parent
+		}
+		h[i] = moved
 	}
 	s.heap = h
 }
