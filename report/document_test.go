@@ -22,11 +22,15 @@ func pdftoppm(t *testing.T) string {
 		return p
 	}
 	if _, err := exec.LookPath("apt-get"); err == nil {
-		out, err := exec.Command("apt-get", "install", "-y", "-q", "poppler-utils").CombinedOutput()
-		if p, lerr := exec.LookPath("pdftoppm"); lerr == nil {
+		// A new machine has no package lists: update them first.
+		for _, args := range [][]string{{"update", "-q"}, {"install", "-y", "-q", "poppler-utils"}} {
+			if out, err := exec.Command("apt-get", args...).CombinedOutput(); err != nil {
+				t.Logf("apt-get %v: %v\n%s", args, err, out)
+			}
+		}
+		if p, err := exec.LookPath("pdftoppm"); err == nil {
 			return p
 		}
-		t.Logf("apt-get install -y poppler-utils: %v\n%s", err, out)
 	}
 	if os.Getenv("CI") == "true" {
 		t.Fatal("pdftoppm (poppler-utils) is missing and could not be installed: CI must render report.pdf")
