@@ -3,6 +3,8 @@ GO          ?= go
 OUT         ?= out/baseline
 SCENARIO    ?=
 BENCHCOUNT  ?= 6
+BENCHES     ?= ^Benchmark(Run|PresetPath|Floor|QuietStep|NextNone|SummaryParquet)$$
+BENCHOLD    ?=
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHSTAT   ?= golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 FUZZTIME    ?= 15s
@@ -28,10 +30,12 @@ test:
 	$(GO) test -count=1 ./...
 	cd deploy && $(GO) vet ./... && $(GO) test -count=1 ./...
 
-## bench: the benchmarks, several times each, summarised by benchstat
+## bench: the benchmarks BENCHMARKS.md reports (BENCHES), BENCHCOUNT times each with -benchmem,
+## into bench.txt, summarised by benchstat; BENCHOLD=old.txt compares with an earlier bench.txt
+## (save one with `cp bench.txt old.txt` before a change). BENCHES=. runs every benchmark.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./engine/... ./report/... | tee bench.txt
-	$(GO) run $(BENCHSTAT) bench.txt
+	$(GO) test -run '^$$' -bench '$(BENCHES)' -benchmem -count $(BENCHCOUNT) ./engine/... ./report/... | tee bench.txt
+	$(GO) run $(BENCHSTAT) $(BENCHOLD) bench.txt
 
 ## lint: gofmt, go vet and staticcheck
 lint:

@@ -14,8 +14,13 @@ import (
 // The benchmarks BENCHMARKS.md reports; `make bench` runs them with
 // -benchmem and -count and summarises them with benchstat. Presets'
 // paths differ a lot in cost (a crash path of bench.yaml costs 50 calm
-// ones), so every benchmark cycles through the same paths, 0–255.
-const benchPaths = 256
+// ones), so the per-path benchmarks cycle through the same paths, 0–255,
+// and BenchmarkRun runs paths 0–1023 (enough that Run's setup does not
+// blur the scaling from 1 to 2 workers).
+const (
+	benchPaths = 256
+	runPaths   = 1024
+)
 
 func preset(tb testing.TB, name string) *engine.Config {
 	tb.Helper()
@@ -34,14 +39,14 @@ type discard struct{}
 
 func (discard) Write([]engine.PathResult) error { return nil }
 
-// BenchmarkRun runs 256 untraced paths of a preset through Run with 1 and 2
-// workers: ns/path-step, paths/s and the scaling from 1 to 2 workers.
+// BenchmarkRun runs 1,024 untraced paths of a preset through Run with 1 and
+// 2 workers: ns/path-step, paths/s and the scaling from 1 to 2 workers.
 func BenchmarkRun(b *testing.B) {
 	for _, name := range []string{"baseline", "bench"} {
 		for _, workers := range []int{1, 2} {
 			b.Run(name+"/workers="+string(rune('0'+workers)), func(b *testing.B) {
 				cfg := preset(b, name)
-				cfg.Paths = benchPaths
+				cfg.Paths = runPaths
 				cfg.Trace.Paths = 0
 				b.ReportAllocs()
 				for b.Loop() {

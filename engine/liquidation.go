@@ -300,18 +300,10 @@ func (m *market) bestRepay(k float64) float64 {
 	return max(0, sold/k)
 }
 
-// maxProfit is the most a keeper can make, before gas, from one
-// liquidation at k collateral units per USD repaid, whatever the position:
-// proceeds − repaid at the best size. +Inf for an infinitely deep DEX.
-func (m *market) maxProfit(k float64) float64 {
-	if m.depth == 0 {
-		return math.Inf(1)
-	}
-	q := m.bestRepay(k)
-	return m.quote(k*q) - q
-}
-
-// best is bestRepay(k) and maxProfit(k) together.
+// best is the repay (USD) that maximizes a keeper's proceeds − repaid when
+// k collateral units go to the keeper per USD repaid (bestRepay) and that
+// maximum, before gas, whatever the position. Both are +Inf for an
+// infinitely deep DEX.
 func (m *market) best(k float64) (repay, profit float64) {
 	if m.depth == 0 {
 		return math.Inf(1), math.Inf(1)

@@ -294,18 +294,3 @@ func TestStablecoinPathDoesNotAllocate(t *testing.T) {
 		t.Fatalf("the stablecoin did not run: %+v", res.Summary.Stablecoin)
 	}
 }
-
-func BenchmarkPath(b *testing.B) {
-	cfg := testConfig(1)
-	cfg.Horizon = 30 * 24 * time.Hour
-	cfg.Trace.Paths = 0
-	r := newPathRunner(cfg)
-	res := &PathResult{}
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		if err := r.run(i, res); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*cfg.Steps()), "ns/path-step")
-}
