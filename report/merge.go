@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -48,18 +49,7 @@ type MergeOptions struct {
 // time from the Parquet parts.
 func Merge(dir string, opts MergeOptions) (*Aggregate, error) {
 	start := time.Now().UTC()
-	variants, err := listVariants(dir)
-	if err != nil {
-		return nil, err
-	}
-	if len(variants) == 0 {
-		return nil, &CheckError{Dir: dir, Problems: []string{"no summary parts (" + SummaryDir + "/variant=*/part-*.parquet): nothing to merge"}}
-	}
-	inv, err := takeInventory(dir, variants)
-	if err != nil {
-		return nil, err
-	}
-	meta, err := inv.meta(opts.Args)
+	inv, meta, err := openInventory(dir, opts, "merge")
 	if err != nil {
 		return nil, err
 	}
@@ -722,21 +712,60 @@ func checkPathColumn(parts []partFile) error {
 // readBatch is the number of values read from a column chunk at a time.
 const readBatch = 8192
 
+// openInventory lists the parts of every variant in dir and reads the run's
+// metadata from them; what names the operation in the error for an empty
+// directory.
+func openInventory(dir string, opts MergeOptions, what string) (*inventory, Meta, error) {
+	variants, err := listVariants(dir)
+	if err != nil {
+		return nil, Meta{}, err
+	}
+	if len(variants) == 0 {
+		return nil, Meta{}, &CheckError{Dir: dir, Problems: []string{"no summary parts (" + SummaryDir + "/variant=*/part-*.parquet): nothing to " + what}}
+	}
+	inv, err := takeInventory(dir, variants)
+	if err != nil {
+		return nil, Meta{}, err
+	}
+	meta, err := inv.meta(opts.Args)
+	if err != nil {
+		return nil, Meta{}, err
+	}
+	return inv, meta, nil
+}
+
 // readColumn reads the named column (double, int64 or boolean; booleans as
 // 0/1) of parts in order and returns its non-null values and the number of
-// nulls. It reads the Parquet pages directly, without building Arrow
-// arrays, so its memory is the values returned and one page.
+// nulls. Writers never store NaN in a column (a NaN is written as null), so
+// the NaNs of readAligned are exactly the nulls.
 func readColumn(parts []partFile, name string) ([]float64, int, error) {
+	values, err := readAligned(parts, name)
+	if err != nil {
+		return nil, 0, err
+	}
+	kept := values[:0]
+	for _, v := range values {
+		if !math.IsNaN(v) {
+			kept = append(kept, v)
+		}
+	}
+	return kept, len(values) - len(kept), nil
+}
+
+// readAligned reads the named column (double, int64 or boolean) of parts in
+// path order, one value per row, NaN for a null, booleans as 0/1. It reads
+// the Parquet pages directly, without building Arrow arrays, so its memory
+// is the values returned and one page.
+func readAligned(parts []partFile, name string) ([]float64, error) {
 	var total int64
 	for _, p := range parts {
 		total += p.rows
 	}
-	values := make([]float64, 0, total)
-	nulls := 0
+	out := make([]float64, 0, total)
 	defs := make([]int16, readBatch)
-	var f64 []float64
-	var i64 []int64
-	var bools []bool
+	f64 := make([]float64, readBatch)
+	i64 := make([]int64, readBatch)
+	bools := make([]bool, readBatch)
 	for _, p := range parts {
 		err := func() error {
 			rdr, err := file.OpenParquetFile(p.path, false)
@@ -748,6 +777,7 @@ func readColumn(parts []partFile, name string) ([]float64, int, error) {
 			if idx < 0 {
 				return fmt.Errorf("no column %q", name)
 			}
+			maxDef := rdr.MetaData().Schema.Column(idx).MaxDefinitionLevel()
 			for g := range rdr.NumRowGroups() {
 				rg := rdr.RowGroup(g)
 				cr, err := rg.Column(idx)
@@ -758,32 +788,21 @@ func readColumn(parts []partFile, name string) ([]float64, int, error) {
 				for left > 0 {
 					var n int64
 					var got int
+					var value func(k int) float64
 					switch cr := cr.(type) {
 					case *file.Float64ColumnChunkReader:
-						if f64 == nil {
-							f64 = make([]float64, readBatch)
-						}
 						n, got, err = cr.ReadBatch(min(left, readBatch), f64, defs, nil)
-						values = append(values, f64[:got]...)
+						value = func(k int) float64 { return f64[k] }
 					case *file.Int64ColumnChunkReader:
-						if i64 == nil {
-							i64 = make([]int64, readBatch)
-						}
 						n, got, err = cr.ReadBatch(min(left, readBatch), i64, defs, nil)
-						for _, v := range i64[:got] {
-							values = append(values, float64(v))
-						}
+						value = func(k int) float64 { return float64(i64[k]) }
 					case *file.BooleanColumnChunkReader:
-						if bools == nil {
-							bools = make([]bool, readBatch)
-						}
 						n, got, err = cr.ReadBatch(min(left, readBatch), bools, defs, nil)
-						for _, v := range bools[:got] {
-							x := 0.0
-							if v {
-								x = 1
+						value = func(k int) float64 {
+							if bools[k] {
+								return 1
 							}
-							values = append(values, x)
+							return 0
 						}
 					default:
 						return fmt.Errorf("column %s has type %s, not double, int64 or boolean", name, cr.Type())
@@ -794,15 +813,26 @@ func readColumn(parts []partFile, name string) ([]float64, int, error) {
 					if n == 0 {
 						return fmt.Errorf("column %s: %d rows missing in row group %d", name, left, g)
 					}
-					nulls += int(n) - got
+					k := 0
+					for r := range int(n) {
+						if maxDef > 0 && defs[r] < maxDef {
+							out = append(out, math.NaN())
+							continue
+						}
+						out = append(out, value(k))
+						k++
+					}
+					if k != got {
+						return fmt.Errorf("column %s: %d values for %d non-null rows", name, got, k)
+					}
 					left -= n
 				}
 			}
 			return nil
 		}()
 		if err != nil {
-			return nil, 0, fmt.Errorf("report: read %s: %w", p.path, err)
+			return nil, fmt.Errorf("report: read %s: %w", p.path, err)
 		}
 	}
-	return values, nulls, nil
+	return out, nil
 }

@@ -17,18 +17,7 @@ import (
 // PDFs apart: they carry their creation time). The caller must make sure
 // no run writes to dir meanwhile.
 func Recompute(dir string, opts MergeOptions) (*Aggregate, error) {
-	variants, err := listVariants(dir)
-	if err != nil {
-		return nil, err
-	}
-	if len(variants) == 0 {
-		return nil, &CheckError{Dir: dir, Problems: []string{"no summary parts (" + SummaryDir + "/variant=*/part-*.parquet): nothing to report"}}
-	}
-	inv, err := takeInventory(dir, variants)
-	if err != nil {
-		return nil, err
-	}
-	meta, err := inv.meta(opts.Args)
+	inv, meta, err := openInventory(dir, opts, "report")
 	if err != nil {
 		return nil, err
 	}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/parquet/file"
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
 )
@@ -156,89 +155,6 @@ type SweepAggregate struct {
 const methodPaired = "paired difference: per path, the variant's value minus the baseline's (common random numbers: the same draws on the path); mean, sd, se = sd/sqrt(n) and mean +- Student t(n-1) quantile x se over the paths where both are non-null"
 
 const methodSensitivity = "tornado: for each axis, the mean over variants of the sweep metric's mean, over the variants whose value of the axis is its lowest (listed values and grid steps: the smallest number, or the first alternative) and over those whose value is its highest (the largest number, or the last alternative); for values drawn from a range, the lowest and highest third of the variants by that value"
-
-// readAligned reads the named column of parts in path order, one value per
-// row, NaN for a null (booleans as 0/1).
-func readAligned(parts []partFile, name string) ([]float64, error) {
-	var total int64
-	for _, p := range parts {
-		total += p.rows
-	}
-	out := make([]float64, 0, total)
-	defs := make([]int16, readBatch)
-	f64 := make([]float64, readBatch)
-	i64 := make([]int64, readBatch)
-	bools := make([]bool, readBatch)
-	for _, p := range parts {
-		err := func() error {
-			rdr, err := file.OpenParquetFile(p.path, false)
-			if err != nil {
-				return err
-			}
-			defer rdr.Close()
-			idx := rdr.MetaData().Schema.ColumnIndexByName(name)
-			if idx < 0 {
-				return fmt.Errorf("no column %q", name)
-			}
-			maxDef := rdr.MetaData().Schema.Column(idx).MaxDefinitionLevel()
-			for g := range rdr.NumRowGroups() {
-				rg := rdr.RowGroup(g)
-				cr, err := rg.Column(idx)
-				if err != nil {
-					return err
-				}
-				left := rg.NumRows()
-				for left > 0 {
-					var n int64
-					var got int
-					var value func(k int) float64
-					switch cr := cr.(type) {
-					case *file.Float64ColumnChunkReader:
-						n, got, err = cr.ReadBatch(min(left, readBatch), f64, defs, nil)
-						value = func(k int) float64 { return f64[k] }
-					case *file.Int64ColumnChunkReader:
-						n, got, err = cr.ReadBatch(min(left, readBatch), i64, defs, nil)
-						value = func(k int) float64 { return float64(i64[k]) }
-					case *file.BooleanColumnChunkReader:
-						n, got, err = cr.ReadBatch(min(left, readBatch), bools, defs, nil)
-						value = func(k int) float64 {
-							if bools[k] {
-								return 1
-							}
-							return 0
-						}
-					default:
-						return fmt.Errorf("column %s has type %s, not double, int64 or boolean", name, cr.Type())
-					}
-					if err != nil {
-						return err
-					}
-					if n == 0 {
-						return fmt.Errorf("column %s: %d rows missing in row group %d", name, left, g)
-					}
-					k := 0
-					for r := range int(n) {
-						if maxDef > 0 && defs[r] < maxDef {
-							out = append(out, math.NaN())
-							continue
-						}
-						out = append(out, value(k))
-						k++
-					}
-					if k != got {
-						return fmt.Errorf("column %s: %d values for %d non-null rows", name, got, k)
-					}
-					left -= n
-				}
-			}
-			return nil
-		}()
-		if err != nil {
-			return nil, fmt.Errorf("report: read %s: %w", p.path, err)
-		}
-	}
-	return out, nil
-}
 
 // pairedDifference summarizes the per-path differences x − base.
 func pairedDifference(x, base []float64, level float64) PairedDifference {
