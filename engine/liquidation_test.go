@@ -234,18 +234,7 @@ func TestDeeperLiquidityDoesNotIncreaseBadDebt(t *testing.T) {
 
 func TestLiquidationPathDoesNotAllocate(t *testing.T) {
 	cfg := crashConfig(t, 4)
-	r := newPathRunner(cfg)
-	res := &PathResult{Series: make([]SeriesPoint, 0, cfg.seriesCap())}
-	path := 0
-	allocs := testing.AllocsPerRun(10, func() {
-		if err := r.run(path%4, res); err != nil {
-			t.Fatal(err)
-		}
-		path++
-	})
-	if allocs != 0 {
-		t.Fatalf("a path allocates %v times", allocs)
-	}
+	assertNoAllocs(t, "liquidation", cfg)
 }
 
 func TestWindowMax(t *testing.T) {

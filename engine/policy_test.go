@@ -382,18 +382,7 @@ func TestPolicyPathDoesNotAllocate(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	r := newPathRunner(cfg)
-	res := &PathResult{Series: make([]SeriesPoint, 0, cfg.seriesCap())}
-	path := 0
-	allocs := testing.AllocsPerRun(10, func() {
-		if err := r.run(path%4, res); err != nil {
-			t.Fatal(err)
-		}
-		path++
-	})
-	if allocs != 0 {
-		t.Fatalf("a path allocates %v times", allocs)
-	}
+	assertNoAllocs(t, "policy", cfg)
 	c := run(t, cfg, Options{Workers: 2})
 	var pauses, changes, updates int
 	for _, s := range c.rows {

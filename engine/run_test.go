@@ -243,20 +243,28 @@ func TestRunRejectsBadOptions(t *testing.T) {
 	}
 }
 
-func TestPathDoesNotAllocate(t *testing.T) {
-	cfg := testConfig(4)
+// assertNoAllocs runs paths 0–3 of cfg (the traced ones record their
+// series) on one path runner and fails unless a path allocates nothing. It
+// returns the last path's result.
+func assertNoAllocs(t *testing.T, name string, cfg *Config) *PathResult {
+	t.Helper()
 	r := newPathRunner(cfg)
 	res := &PathResult{Series: make([]SeriesPoint, 0, cfg.seriesCap())}
 	path := 0
-	allocs := testing.AllocsPerRun(20, func() {
-		if err := r.run(path%4, res); err != nil { // paths 0–2 are traced
+	allocs := testing.AllocsPerRun(10, func() {
+		if err := r.run(path%4, res); err != nil {
 			t.Fatal(err)
 		}
 		path++
 	})
 	if allocs != 0 {
-		t.Fatalf("a path allocates %v times", allocs)
+		t.Fatalf("%s: a path allocates %v times", name, allocs)
 	}
+	return res
+}
+
+func TestPathDoesNotAllocate(t *testing.T) {
+	assertNoAllocs(t, "pool", testConfig(4))
 }
 
 // A path with a stablecoin (asset coupling) allocates nothing either.
@@ -278,18 +286,7 @@ func TestStablecoinPathDoesNotAllocate(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	r := newPathRunner(cfg)
-	res := &PathResult{Series: make([]SeriesPoint, 0, cfg.seriesCap())}
-	path := 0
-	allocs := testing.AllocsPerRun(10, func() {
-		if err := r.run(path%4, res); err != nil {
-			t.Fatal(err)
-		}
-		path++
-	})
-	if allocs != 0 {
-		t.Fatalf("a path allocates %v times", allocs)
-	}
+	res := assertNoAllocs(t, "stablecoin", cfg)
 	if res.Summary.Stablecoin.MinPrice >= 0.99 || res.Series[0].PegPrice == 0 {
 		t.Fatalf("the stablecoin did not run: %+v", res.Summary.Stablecoin)
 	}

@@ -228,17 +228,6 @@ func TestWarningPathDoesNotAllocate(t *testing.T) {
 	crash := crashConfig(t, 4)
 	crash.Warnings = DefaultWarnings()
 	for name, cfg := range map[string]*Config{"plain": plain, "crash": crash} {
-		r := newPathRunner(cfg)
-		res := &PathResult{Series: make([]SeriesPoint, 0, cfg.seriesCap())}
-		path := 0
-		allocs := testing.AllocsPerRun(10, func() {
-			if err := r.run(path%4, res); err != nil {
-				t.Fatal(err)
-			}
-			path++
-		})
-		if allocs != 0 {
-			t.Fatalf("%s: a path allocates %v times", name, allocs)
-		}
+		assertNoAllocs(t, name, cfg)
 	}
 }
