@@ -17,7 +17,7 @@ export GOAMD64 = v1
 all: build
 
 build:
-	$(GO) build -o bin/spiral ./cmd/spiral
+	$(GO) build -ldflags "-X main.buildVersion=$$(git describe --always --dirty 2>/dev/null || echo devel)" -o bin/spiral ./cmd/spiral
 
 ## run: run the embedded baseline (or SCENARIO=file.yaml) into $(OUT)
 run: build

@@ -189,10 +189,37 @@ func pathRange(paths, index, count int) (first, n int) {
 	return first, last - first
 }
 
-// version is the module version of the build, or "devel".
+// buildVersion is set by `make build`:
+// -ldflags "-X main.buildVersion=$(git describe --always --dirty)".
+var buildVersion string
+
+// version identifies the build in manifests and Parquet metadata, where
+// merge refuses to mix parts of different builds: the release or
+// buildVersion (else "devel", with the VCS revision when the build recorded
+// it), and GOAMD64, which decides whether floating point is fused and so
+// whether results are bit-identical (DESIGN §3).
 func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
+	v, amd64 := "devel", ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				if v == "devel" {
+					v += "+" + s.Value[:min(12, len(s.Value))]
+				}
+			case "GOAMD64":
+				amd64 = s.Value
+			}
+		}
 	}
-	return "devel"
+	if buildVersion != "" {
+		v = buildVersion
+	}
+	if amd64 != "" {
+		v += " GOAMD64=" + amd64
+	}
+	return v
 }
