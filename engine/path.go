@@ -499,7 +499,7 @@ func (r *pathRunner) liquidate(step int, s *Summary) (repaid, capacity float64, 
 		if !m.updateOracle() {
 			break
 		}
-		perUSD = (1 + rules.Bonus*(1-rules.ProtocolFee)) / m.oracle
+		perUSD = perUnit / m.oracle
 	}
 	// Every position still liquidatable waited this step: those set aside
 	// or parked because liquidating them would not pay, the others (not

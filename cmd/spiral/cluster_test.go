@@ -175,25 +175,7 @@ func TestShardsMergeEqualOneProcess(t *testing.T) {
 		t.Fatalf("one process: exit %d: %s", code, stderr)
 	}
 	sharded := filepath.Join(dir, "sharded")
-	var wg sync.WaitGroup
-	errs := make([]string, 4)
-	for i := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, stderr, code := proc(t, nil, "run", "--out", sharded, "--paths", strconv.Itoa(paths), "--quiet",
-				"--shard", fmt.Sprintf("%d/4", i), "--part-paths", "25", "--workers", "1")
-			if code != 0 {
-				errs[i] = fmt.Sprintf("shard %d: exit %d: %s", i, code, stderr)
-			}
-		}()
-	}
-	wg.Wait()
-	for _, e := range errs {
-		if e != "" {
-			t.Fatal(e)
-		}
-	}
+	runShards(t, 4, "run", "--out", sharded, "--paths", strconv.Itoa(paths), "--quiet", "--part-paths", "25", "--workers", "1")
 	if _, err := os.Stat(filepath.Join(sharded, "_SUCCESS")); err == nil {
 		t.Fatal("_SUCCESS before merge")
 	}
@@ -548,4 +530,28 @@ func (tr *tableReader) row(r int) (int64, string) {
 		b.WriteByte('\t')
 	}
 	return tr.path.Value(r), b.String()
+}
+
+// runShards runs the spiral command args as n concurrent processes with
+// --shard i/n and fails unless every one exits 0.
+func runShards(t *testing.T, n int, args ...string) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make([]string, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, stderr, code := proc(t, nil, append(args, "--shard", fmt.Sprintf("%d/%d", i, n))...)
+			if code != 0 {
+				errs[i] = fmt.Sprintf("shard %d: exit %d: %s", i, code, stderr)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, e := range errs {
+		if e != "" {
+			t.Fatal(e)
+		}
+	}
 }

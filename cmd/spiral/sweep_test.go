@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -175,25 +174,7 @@ func TestSweepShardsMergeEqualOneProcess(t *testing.T) {
 		t.Fatalf("one process: exit %d: %s", code, stderr)
 	}
 	sharded := filepath.Join(dir, "sharded")
-	var wg sync.WaitGroup
-	errs := make([]string, 4)
-	for i := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, stderr, code := proc(t, nil, "sweep", sweep, "--out", sharded, "--paths", strconv.Itoa(paths), "--quiet",
-				"--shard", fmt.Sprintf("%d/4", i), "--part-paths", "3", "--workers", "1")
-			if code != 0 {
-				errs[i] = fmt.Sprintf("shard %d: exit %d: %s", i, code, stderr)
-			}
-		}()
-	}
-	wg.Wait()
-	for _, e := range errs {
-		if e != "" {
-			t.Fatal(e)
-		}
-	}
+	runShards(t, 4, "sweep", sweep, "--out", sharded, "--paths", strconv.Itoa(paths), "--quiet", "--part-paths", "3", "--workers", "1")
 	// A shard spans variants: 50 units in 4 shards of 12 or 13.
 	m, err := os.ReadFile(filepath.Join(sharded, "manifest-shard-00001.json"))
 	if err != nil || !strings.Contains(string(m), `"segments"`) {
