@@ -315,42 +315,45 @@ func (m *market) best(k float64) (repay, profit float64) {
 // gasMultiplier is the congestion factor g = 1 + GasSpike·fall24h.
 func (m *market) gasMultiplier() float64 { return 1 + m.l.Keepers.GasSpike*m.fall24h }
 
-// window keeps the maximum of the last n values pushed (a monotone deque
-// over a ring buffer); it never allocates after newWindow.
+// window keeps the maximum of the last n values pushed, in O(1) per value
+// without data-dependent branches (van Herk / Gil-Werman): values arrive in
+// blocks of n; the window is the current block's prefix, whose maximum is
+// kept as it grows, and a suffix of the previous block, whose suffix
+// maxima are computed once when the block is complete. It never allocates
+// after newWindow.
 type window struct {
-	vals  []float64
-	idx   []int
-	head  int
-	size  int
-	count int
+	vals   []float64 // the current block so far, then the previous block
+	suffix []float64 // suffix[i] = max(previous block[i:]); -Inf before one
+	prefix float64   // max of the current block so far
+	pos    int       // values in the current block
 }
 
 func newWindow(n int) window {
-	return window{vals: make([]float64, n), idx: make([]int, n)}
+	w := window{vals: make([]float64, n), suffix: make([]float64, n+1)}
+	w.reset()
+	return w
 }
 
-func (w *window) reset() { w.head, w.size, w.count = 0, 0, 0 }
+func (w *window) reset() {
+	for i := range w.suffix {
+		w.suffix[i] = math.Inf(-1)
+	}
+	w.prefix, w.pos = math.Inf(-1), 0
+}
 
 func (w *window) push(v float64) {
 	n := len(w.vals)
-	wrap := func(i int) int { // i mod n for 0 ≤ i < 2n, without a division
-		if i >= n {
-			i -= n
+	if w.pos == n { // the block is complete: it becomes the previous one
+		for i := n - 1; i >= 0; i-- {
+			w.suffix[i] = max(w.vals[i], w.suffix[i+1])
 		}
-		return i
+		w.prefix, w.pos = math.Inf(-1), 0
 	}
-	// Drop values that can no longer be the maximum, then expired ones.
-	for w.size > 0 && w.vals[wrap(w.head+w.size-1)] <= v {
-		w.size--
-	}
-	for w.size > 0 && w.idx[w.head] <= w.count-n {
-		w.head = wrap(w.head + 1)
-		w.size--
-	}
-	k := wrap(w.head + w.size)
-	w.vals[k], w.idx[k] = v, w.count
-	w.size++
-	w.count++
+	w.vals[w.pos] = v
+	w.prefix = max(w.prefix, v)
+	w.pos++
 }
 
-func (w *window) max() float64 { return w.vals[w.head] }
+// max is the maximum of the last n values pushed (of all of them while
+// fewer than n were); -Inf before the first.
+func (w *window) max() float64 { return max(w.prefix, w.suffix[w.pos]) }

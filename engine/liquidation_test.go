@@ -250,6 +250,32 @@ func TestWindowMax(t *testing.T) {
 			t.Fatalf("after %d values max %v, want %v", i+1, w.max(), want)
 		}
 	}
+	// Against a direct maximum over random walks, across block boundaries
+	// and resets, for several widths.
+	src := stochastic.NewSource(3, stochastic.StreamPrice)
+	for _, n := range []int{1, 2, 5, 24} {
+		w := newWindow(n)
+		for run := range 3 {
+			w.reset()
+			var hist []float64
+			x := 100.0
+			for i := range 10 * n {
+				x += src.NormFloat64()
+				if i%7 == 3 {
+					x = math.Round(x) // ties
+				}
+				hist = append(hist, x)
+				w.push(x)
+				want := math.Inf(-1)
+				for _, v := range hist[max(0, len(hist)-n):] {
+					want = max(want, v)
+				}
+				if w.max() != want {
+					t.Fatalf("n %d, run %d, after %d values: max %v, want %v", n, run, i+1, w.max(), want)
+				}
+			}
+		}
+	}
 }
 
 // With nothing liquidatable, a step costs the same whatever the book size.

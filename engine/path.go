@@ -50,6 +50,8 @@ type pathRunner struct {
 	noParking, noShortcuts bool
 	shortcuts              shortcutCounts
 
+	warnAt [NumIndicators]float64 // see resetWarnings
+
 	// Stablecoin; nil without one.
 	coin    *stablecoin.State
 	coinSrc *stochastic.Source
@@ -150,7 +152,7 @@ func (r *pathRunner) run(path int, res *PathResult) error {
 	s := &res.Summary
 	*s = Summary{Path: path, Seed: seed, FirstUnmetHour: math.NaN(), InsolventHour: math.NaN(),
 		FirstTriggerHour: math.NaN(), FirstPauseHour: math.NaN()}
-	resetWarnings(s)
+	r.resetWarnings(s)
 	var mask PauseAction // pauses in force in the step
 	if r.pol != nil {
 		r.resetPolicy(s)
@@ -438,6 +440,9 @@ func (r *pathRunner) liquidate(step int, s *Summary) (repaid, capacity float64, 
 		}
 		if park {
 			r.shortcuts.releasedFullClose += r.parking.releaseFullClose(book, rules, m.oracle, index, need)
+		}
+		if !book.HasNext(m.oracle, index) {
+			break // nothing to liquidate: spare the DEX's best repay
 		}
 		acted := false
 		// Once the DEX is so dislocated that no liquidation of any position

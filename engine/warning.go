@@ -110,11 +110,17 @@ func (s *Summary) LeadBeforeBadDebt(i Indicator) float64 {
 	return s.FirstBadDebtHour - s.WarningHour[i]
 }
 
-// resetWarnings marks the early-warning times of a new path as never.
-func resetWarnings(s *Summary) {
+// resetWarnings marks the early-warning times of a new path as never and
+// arms the indicators with a threshold: r.warnAt[i] is the level at which
+// indicator i fires in this path, +Inf when it is off or has fired.
+func (r *pathRunner) resetWarnings(s *Summary) {
 	s.FirstBadDebtHour = math.NaN()
 	for i := range s.WarningHour {
 		s.WarningHour[i] = math.NaN()
+		r.warnAt[i] = math.Inf(1)
+		if t := r.cfg.Warnings.Threshold(Indicator(i)); t > 0 {
+			r.warnAt[i] = t
+		}
 	}
 }
 
@@ -127,11 +133,11 @@ func resetWarnings(s *Summary) {
 // rate at the step end.
 func (r *pathRunner) observeWarnings(step int, s *Summary, borrowAPR float64, sig *stochastic.Signals) {
 	hour := float64(step) * r.hours
-	w := &r.cfg.Warnings
 	values := [NumIndicators]float64{sig.Utilization, borrowAPR, sig.UnmetQueue, sig.Depeg, sig.Drawdown}
 	for i, v := range values {
-		if t := w.Threshold(Indicator(i)); t > 0 && v >= t && math.IsNaN(s.WarningHour[i]) {
+		if v >= r.warnAt[i] {
 			s.WarningHour[i] = hour
+			r.warnAt[i] = math.Inf(1) // first crossings only
 		}
 	}
 	if math.IsNaN(s.FirstBadDebtHour) && (s.RealizedBadDebtUSD > 0 || s.MaxToxicPositions > 0) {

@@ -304,6 +304,19 @@ func (s *BookState) Next(price, index float64) (Position, bool) {
 	return s.taken.pos, true
 }
 
+// HasNext reports whether [BookState.Next] at oracle price price and borrow
+// index index would take a position, in O(1), without taking it. When it
+// would not, it counts as such a call of Next.
+func (s *BookState) HasNext(price, index float64) bool {
+	threshold := price * s.lt / index
+	if len(s.heap) > 0 && s.heap[0].ratio > threshold ||
+		s.cursor < len(s.book.positions) && s.book.ratio[s.cursor] > threshold {
+		return true
+	}
+	s.noneAbove = min(s.noneAbove, threshold)
+	return false
+}
+
 // take makes e the taken position and remembers it for release placement.
 func (s *BookState) take(e entry) {
 	s.taken, s.isTaken = e, true
@@ -746,6 +759,9 @@ func (s *BookState) countAbove(threshold float64) int {
 func (s *BookState) untouchedAbove(threshold float64) int {
 	r := s.book.ratio
 	lo, hi := s.cursor, len(r)
+	if lo == hi || !(r[lo] > threshold) { // the usual case in a quiet step
+		return lo
+	}
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
 		if r[m] > threshold {

@@ -303,6 +303,9 @@ func TestBookStateMatchesBruteForce(t *testing.T) {
 						}
 					})
 					wantOK := found && want.Health(price, index, rules.LiquidationThreshold) < 1
+					if has := s.HasNext(price, index); has != wantOK {
+						t.Fatalf("seed %d path %d step %d: HasNext = %v, want %v", seed, path, step, has, wantOK)
+					}
 					p, ok := s.Next(price, index)
 					if ok != wantOK || ok && p != want {
 						t.Fatalf("seed %d path %d step %d: Next = %+v %v, want %+v %v", seed, path, step, p, ok, want, wantOK)
