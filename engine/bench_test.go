@@ -67,27 +67,55 @@ func BenchmarkRun(b *testing.B) {
 //   - baseline: the pool model alone (GBM price, self-exciting withdrawals);
 //   - bench-pool: bench.yaml without its positions: the pool model on the
 //     same random numbers as BenchmarkFloor/bench;
-//   - bench: the whole of bench.yaml, liquidation spiral included.
+//   - bench-quiet: the paths of bench.yaml among 0–255 in which nothing is
+//     liquidated: what every step costs with the liquidation spiral on;
+//   - bench: the whole of bench.yaml, liquidation spiral included. It also
+//     reports the mean number of liquidations per path, so that the cost of
+//     a liquidation is (bench − bench-quiet) × steps / liquidations.
 func BenchmarkPresetPath(b *testing.B) {
-	for _, name := range []string{"baseline", "bench-pool", "bench"} {
+	for _, name := range []string{"baseline", "bench-pool", "bench-quiet", "bench"} {
 		b.Run(name, func(b *testing.B) {
 			var cfg *engine.Config
-			if name == "bench-pool" {
+			switch name {
+			case "bench-pool":
 				cfg = preset(b, "bench")
 				cfg.Liquidation = nil
-			} else {
+			case "bench-quiet":
+				cfg = preset(b, "bench")
+			default:
 				cfg = preset(b, name)
 			}
 			cfg.Trace.Paths = 0
 			run := engine.NewPathSimulator(cfg)
 			var res engine.PathResult
+			paths := make([]int, 0, benchPaths)
+			for path := range benchPaths {
+				if name == "bench-quiet" {
+					if err := run(path, &res); err != nil {
+						b.Fatal(err)
+					}
+					if res.Summary.Liquidations > 0 {
+						continue
+					}
+				}
+				paths = append(paths, path)
+			}
+			if len(paths) < benchPaths/10 {
+				b.Fatalf("%s: only %d of %d paths", name, len(paths), benchPaths)
+			}
+			liquidations := 0
 			b.ReportAllocs()
+			b.ResetTimer()
 			for i := 0; b.Loop(); i++ {
-				if err := run(i%benchPaths, &res); err != nil {
+				if err := run(paths[i%len(paths)], &res); err != nil {
 					b.Fatal(err)
 				}
+				liquidations += res.Summary.Liquidations
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*cfg.Steps()), "ns/path-step")
+			if name == "bench" {
+				b.ReportMetric(float64(liquidations)/float64(b.N), "liquidations/path")
+			}
 		})
 	}
 }
