@@ -112,12 +112,13 @@ func (s *Summary) LeadBeforeBadDebt(i Indicator) float64 {
 
 // resetWarnings marks the early-warning times of a new path as never and
 // arms the indicators with a threshold: r.warnAt[i] is the level at which
-// indicator i fires in this path, +Inf when it is off or has fired.
+// indicator i fires in this path, NaN when it is off or has fired (no
+// value, not even +Inf, is ≥ NaN).
 func (r *pathRunner) resetWarnings(s *Summary) {
 	s.FirstBadDebtHour = math.NaN()
 	for i := range s.WarningHour {
 		s.WarningHour[i] = math.NaN()
-		r.warnAt[i] = math.Inf(1)
+		r.warnAt[i] = math.NaN()
 		if t := r.cfg.Warnings.Threshold(Indicator(i)); t > 0 {
 			r.warnAt[i] = t
 		}
@@ -137,7 +138,7 @@ func (r *pathRunner) observeWarnings(step int, s *Summary, borrowAPR float64, si
 	for i, v := range values {
 		if v >= r.warnAt[i] {
 			s.WarningHour[i] = hour
-			r.warnAt[i] = math.Inf(1) // first crossings only
+			r.warnAt[i] = math.NaN() // first crossings only
 		}
 	}
 	if math.IsNaN(s.FirstBadDebtHour) && (s.RealizedBadDebtUSD > 0 || s.MaxToxicPositions > 0) {

@@ -152,6 +152,35 @@ func TestWarningsOff(t *testing.T) {
 	}
 }
 
+// An indicator fires once, at its first step at or above its threshold,
+// and never when it is off, whatever the signal (even +Inf, as an unpaid
+// queue over deposits that ran to 0 can be).
+func TestObserveWarningsFiresOnce(t *testing.T) {
+	cfg := testConfig(1)
+	cfg.Warnings = Warnings{Utilization: 0.9} // the others off
+	r := newPathRunner(cfg)
+	var s Summary
+	r.resetWarnings(&s)
+	inf := math.Inf(1)
+	steps := []stochastic.Signals{
+		{Utilization: 0.89, UnmetQueue: inf, Depeg: inf, Drawdown: inf},
+		{Utilization: 0.9, UnmetQueue: inf},
+		{Utilization: 0.95},
+	}
+	for k, sig := range steps {
+		r.observeWarnings(k+1, &s, inf, &sig)
+	}
+	for i := range NumIndicators {
+		want := math.NaN()
+		if Indicator(i) == IndicatorUtilization {
+			want = 2 * cfg.Step.Hours()
+		}
+		if got := s.WarningHour[i]; math.Float64bits(got) != math.Float64bits(want) {
+			t.Errorf("%v: first crossing %v, want %v", Indicator(i), got, want)
+		}
+	}
+}
+
 func TestWarningsValidate(t *testing.T) {
 	if err := DefaultWarnings().Validate(); err != nil {
 		t.Fatal(err)
