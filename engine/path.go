@@ -291,9 +291,7 @@ func (r *pathRunner) run(path int, res *PathResult) error {
 			}
 			depeg = max(0, 1-coin.Price())
 		}
-		u := pool.Utilization()
-		rate = pool.BorrowRate()
-		supply := pool.SupplyRate()
+		u, rate, supply := pool.Rates()
 		queue := pool.Queued()
 		sumU += u
 		s.MaxUtilization = max(s.MaxUtilization, u)

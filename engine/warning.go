@@ -133,16 +133,29 @@ func (r *pathRunner) resetWarnings(s *Summary) {
 // liquidated now). sig holds the end-of-step signals, borrowAPR the borrow
 // rate at the step end.
 func (r *pathRunner) observeWarnings(step int, s *Summary, borrowAPR float64, sig *stochastic.Signals) {
-	hour := float64(step) * r.hours
-	values := [NumIndicators]float64{sig.Utilization, borrowAPR, sig.UnmetQueue, sig.Depeg, sig.Drawdown}
-	for i, v := range values {
-		if v >= r.warnAt[i] {
-			s.WarningHour[i] = hour
-			r.warnAt[i] = math.NaN() // first crossings only
-		}
+	w := &r.warnAt
+	if sig.Utilization >= w[0] || borrowAPR >= w[1] || sig.UnmetQueue >= w[2] || sig.Depeg >= w[3] || sig.Drawdown >= w[4] {
+		r.recordWarnings(step, s, [NumIndicators]float64{sig.Utilization, borrowAPR, sig.UnmetQueue, sig.Depeg, sig.Drawdown})
 	}
 	if math.IsNaN(s.FirstBadDebtHour) && (s.RealizedBadDebtUSD > 0 || s.MaxToxicPositions > 0) {
-		s.FirstBadDebtHour = hour
+		s.FirstBadDebtHour = float64(step) * r.hours
+	}
+}
+
+// observeWarnings names the five indicators one by one.
+var (
+	_ [NumIndicators - 5]struct{}
+	_ [5 - NumIndicators]struct{}
+)
+
+// recordWarnings records the indicators whose values are at or above their
+// thresholds at step, and disarms them.
+func (r *pathRunner) recordWarnings(step int, s *Summary, values [NumIndicators]float64) {
+	for i, v := range values {
+		if v >= r.warnAt[i] {
+			s.WarningHour[i] = float64(step) * r.hours
+			r.warnAt[i] = math.NaN() // first crossings only
+		}
 	}
 }
 

@@ -579,52 +579,84 @@ func (s *BookState) heapAdd(h int, it parkItem) {
 	s.parkUp(h, i)
 }
 
+// heapRemove removes the element at i of heap h as popTop does (Floyd):
+// the hole moves down along the children that come first to a leaf, where
+// the last element fills it and moves up to its place.
 func (s *BookState) heapRemove(h int, i int32) {
 	hp := s.parkHeaps[h]
 	last := len(hp) - 1
-	if int(i) != last {
-		hp[i] = hp[last]
-		s.setAt(h, int(i))
+	moved := hp[last]
+	hp = hp[:last]
+	s.parkHeaps[h] = hp
+	if int(i) == last {
+		return
 	}
-	s.parkHeaps[h] = hp[:last]
-	if int(i) < last {
-		s.parkDown(h, int(i))
-		s.parkUp(h, int(i))
-	}
-}
-
-func (s *BookState) parkUp(h, i int) {
-	hp := s.parkHeaps[h]
-	for i > 0 {
-		parent := (i - 1) / 2
-		if !hp[i].before(hp[parent]) {
+	j := int(i)
+	for {
+		l := 2*j + 1
+		if l >= last {
 			break
 		}
-		hp[i], hp[parent] = hp[parent], hp[i]
+		best := l
+		if r := l + 1; r < last && hp[r].before(hp[l]) {
+			best = r
+		}
+		hp[j] = hp[best]
+		s.setAt(h, j)
+		j = best
+	}
+	hp[j] = moved
+	s.setAt(h, j)
+	s.parkUp(h, j)
+}
+
+// parkUp moves the element at i of heap h up to its place. The element is
+// held aside while its ancestors move down into the hole, so each level
+// costs one move and one index update.
+func (s *BookState) parkUp(h, i int) {
+	hp := s.parkHeaps[h]
+	it := hp[i]
+	start := i
+	for i > 0 {
+		parent := (i - 1) / 2
+		if !it.before(hp[parent]) {
+			break
+		}
+		hp[i] = hp[parent]
 		s.setAt(h, i)
-		s.setAt(h, parent)
 		i = parent
+	}
+	if i != start {
+		hp[i] = it
+		s.setAt(h, i)
 	}
 }
 
+// parkDown moves the element at i of heap h down to its place, like
+// parkUp.
 func (s *BookState) parkDown(h, i int) {
 	hp := s.parkHeaps[h]
+	it := hp[i]
+	start := i
 	for {
 		l := 2*i + 1
 		if l >= len(hp) {
-			return
+			break
 		}
 		best := l
 		if r := l + 1; r < len(hp) && hp[r].before(hp[l]) {
 			best = r
 		}
-		if !hp[best].before(hp[i]) {
-			return
+		if !hp[best].before(it) {
+			break
 		}
-		hp[i], hp[best] = hp[best], hp[i]
+		hp[i] = hp[best]
 		s.setAt(h, i)
-		s.setAt(h, best)
 		i = best
+	}
+	if i != start {
+		hp[i] = it
+		s.setAt(h, i)
 	}
 }
 
@@ -632,10 +664,26 @@ func (s *BookState) parkDown(h, i int) {
 // exceeds threshold.
 func (s *BookState) parkCount(h, i int, threshold float64) int {
 	hp := s.parkHeaps[h]
-	if i >= len(hp) || !(hp[i].key > threshold) {
+	if i >= len(hp) || !(hp[i].key > threshold) { // the usual case
 		return 0
 	}
-	return 1 + s.parkCount(h, 2*i+1, threshold) + s.parkCount(h, 2*i+2, threshold)
+	// Depth-first with an explicit stack: it holds at most one pending
+	// node per level below i, and a heap has fewer than 48 levels.
+	var stack [48]int32
+	stack[0] = int32(i)
+	top := 1
+	n := 0
+	for top > 0 {
+		top--
+		j := int(stack[top])
+		if j >= len(hp) || !(hp[j].key > threshold) {
+			continue
+		}
+		n++
+		stack[top], stack[top+1] = int32(2*j+1), int32(2*j+2)
+		top += 2
+	}
+	return n
 }
 
 // EndRound makes the positions set aside in this round candidates again.
@@ -777,10 +825,27 @@ func (s *BookState) untouchedAbove(threshold float64) int {
 // a node's children never have a larger ratio, so it prunes at the first
 // node that does not. The recursion is as deep as the heap (log N).
 func (s *BookState) heapCount(i int, threshold float64) int {
-	if i >= len(s.heap) || !(s.heap[i].ratio > threshold) {
+	hp := s.heap
+	if i >= len(hp) || !(hp[i].ratio > threshold) { // the usual case
 		return 0
 	}
-	return 1 + s.heapCount(2*i+1, threshold) + s.heapCount(2*i+2, threshold)
+	// Depth-first with an explicit stack: it holds at most one pending
+	// node per level below i, and a heap has fewer than 48 levels.
+	var stack [48]int32
+	stack[0] = int32(i)
+	top := 1
+	n := 0
+	for top > 0 {
+		top--
+		j := int(stack[top])
+		if j >= len(hp) || !(hp[j].ratio > threshold) {
+			continue
+		}
+		n++
+		stack[top], stack[top+1] = int32(2*j+1), int32(2*j+2)
+		top += 2
+	}
+	return n
 }
 
 func (s *BookState) heapShortfall(i int, threshold, price, index float64) (int, float64) {

@@ -112,6 +112,14 @@ func (p *Pool) SupplyRate() float64 {
 	return SupplyRate(p.params.Rates.BorrowRate(u), u, p.params.ReserveFactor)
 }
 
+// Rates are [Pool.Utilization], [Pool.BorrowRate] and [Pool.SupplyRate]
+// in one evaluation of the rate model.
+func (p *Pool) Rates() (utilization, borrowRate, supplyRate float64) {
+	u := p.Utilization()
+	b := p.params.Rates.BorrowRate(u)
+	return u, b, SupplyRate(b, u, p.params.ReserveFactor)
+}
+
 // Accrue charges borrow interest for dt years at the current borrow rate
 // (simple interest within a step, compounded across steps): borrows and the
 // borrow index grow by r·dt, reserves take ReserveFactor of the interest and
@@ -259,6 +267,25 @@ func (p *Pool) Haircut(amount float64) (share float64) {
 // Deposits + Reserves to a relative tolerance of 1e-9 and that no balance is
 // negative or NaN.
 func (p *Pool) Check() error {
+	// The usual case, without naming anything: every balance at least the
+	// floor (which NaN and −Inf are not) and their sum below +Inf (which it
+	// is not when one is +Inf); anything else takes the slow path, which
+	// decides.
+	floor := -1e-9 * p.params.Deposits
+	if p.Cash >= floor && p.Borrows >= floor && p.Deposits >= floor && p.Reserves >= floor &&
+		p.Deficit >= floor && p.queue.total >= floor &&
+		(p.Cash+p.Borrows)+(p.Deposits+p.Reserves)+(p.Deficit+p.queue.total) < math.Inf(1) {
+		assets := p.Cash + p.Borrows + p.Deficit
+		claims := p.Deposits + p.Reserves
+		if math.Abs(assets-claims) <= 1e-9*max(assets, claims, 1) {
+			return nil
+		}
+	}
+	return p.checkFailed()
+}
+
+// checkFailed is Check's slow path: it names what is wrong.
+func (p *Pool) checkFailed() error {
 	for _, b := range [...]struct {
 		name string
 		v    float64

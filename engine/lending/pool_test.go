@@ -2,6 +2,7 @@ package lending
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -194,5 +195,38 @@ func TestBadDebtWaterfall(t *testing.T) {
 	}
 	if p.Cover(1) != 0 || p.Haircut(1) != 0 {
 		t.Fatal("cover or haircut without a deficit")
+	}
+}
+
+// Check accepts a sound pool (also with a balance a rounding error below
+// zero) and names the balance that is NaN, infinite or negative, or the
+// broken identity.
+func TestCheckNamesWhatIsWrong(t *testing.T) {
+	tol := 1e-9 * testParams().Deposits
+	for _, tc := range []struct {
+		name string
+		edit func(p *Pool)
+		want string // "" for no error
+	}{
+		{"sound", func(p *Pool) {}, ""},
+		{"rounding below zero", func(p *Pool) { p.Deficit = -tol / 2; p.Cash -= tol / 2 }, ""},
+		{"cash NaN", func(p *Pool) { p.Cash = math.NaN() }, "cash is NaN"},
+		{"borrows +Inf", func(p *Pool) { p.Borrows = math.Inf(1) }, "borrows is +Inf"},
+		{"deposits -Inf", func(p *Pool) { p.Deposits = math.Inf(-1) }, "deposits is -Inf"},
+		{"reserves negative", func(p *Pool) { p.Reserves = -2 * tol }, "reserves is"},
+		{"deficit NaN", func(p *Pool) { p.Deficit = math.NaN() }, "deficit is NaN"},
+		{"queue +Inf", func(p *Pool) { p.queue.total = math.Inf(1) }, "queue is +Inf"},
+		{"identity", func(p *Pool) { p.Cash += 1e6 }, "identity broken"},
+		{"huge but sound", func(p *Pool) { p.Cash += 1e308; p.Deposits += 1e308 }, ""},
+	} {
+		p := NewPool(testParams(), 10)
+		tc.edit(p)
+		err := p.Check()
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
+		}
 	}
 }
