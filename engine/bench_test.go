@@ -5,10 +5,12 @@ import (
 	"math"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/spiralrisk/spiral/engine"
 	"github.com/spiralrisk/spiral/experiments"
 	"github.com/spiralrisk/spiral/stochastic"
+	"gonum.org/v1/gonum/stat"
 )
 
 // The benchmarks BENCHMARKS.md reports; `make bench` runs them with
@@ -118,6 +120,43 @@ func BenchmarkPresetPath(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkPathCost splits what a path of bench.yaml costs into a cost per
+// step and a cost per liquidation: it times each of paths 0–255 (in turn,
+// as BenchmarkPresetPath/bench does) and fits, by least squares over the
+// paths, ns per path = steps × ns/step + liquidations × ns/liquidation.
+// ns/step is then what a step costs with the liquidation spiral on but
+// nothing liquidated, to compare with BenchmarkFloor/bench; R² says how
+// much of the spread between paths the two terms explain (the rest is
+// mostly positions parked and released as gas and prices move).
+func BenchmarkPathCost(b *testing.B) {
+	cfg := preset(b, "bench")
+	cfg.Trace.Paths = 0
+	run := engine.NewPathSimulator(cfg)
+	var res engine.PathResult
+	var nanos, runs, liquidations [benchPaths]float64
+	for i := 0; b.Loop(); i++ {
+		path := i % benchPaths
+		start := time.Now()
+		if err := run(path, &res); err != nil {
+			b.Fatal(err)
+		}
+		nanos[path] += float64(time.Since(start).Nanoseconds())
+		runs[path]++
+		liquidations[path] = float64(res.Summary.Liquidations)
+	}
+	if b.N < benchPaths {
+		b.Skipf("b.N = %d: every one of the %d paths must run (use -benchtime ≥ %dx)", b.N, benchPaths, benchPaths)
+	}
+	var perPath [benchPaths]float64
+	for p := range perPath {
+		perPath[p] = nanos[p] / runs[p]
+	}
+	intercept, slope := stat.LinearRegression(liquidations[:], perPath[:], nil, false)
+	b.ReportMetric(intercept/float64(cfg.Steps()), "ns/step")
+	b.ReportMetric(slope, "ns/liquidation")
+	b.ReportMetric(stat.RSquared(liquidations[:], perPath[:], nil, intercept, slope), "R2")
 }
 
 // BenchmarkFloor is the cost of the random numbers a path of a preset needs

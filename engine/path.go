@@ -463,12 +463,15 @@ func (r *pathRunner) liquidate(step int, s *Summary) (repaid, capacity float64, 
 			debt := p.Debt(index)
 			maxRepay := rules.MaxRepay(debt, p.Collateral, m.oracle)
 			var liq lending.Liquidation
+			var proceeds float64
 			pays := r.noShortcuts || !cannotPay(min(maxRepay, left, best), margin, gas, kp.MinProfitUSD)
 			if !pays {
 				r.shortcuts.bounded++
 			} else {
-				liq = rules.PlanMaxRepay(debt, p.Collateral, m.oracle, min(left, best))
-				pays = !((liq.Repaid <= 0 && !liq.Exhausted) || m.quote(liq.ToLiquidator)-liq.Repaid-gas < kp.MinProfitUSD)
+				// = PlanMaxRepay(debt, p.Collateral, m.oracle, min(left, best))
+				liq = rules.PlanRepay(min(maxRepay, max(0, min(left, best))), p.Collateral, m.oracle)
+				proceeds = m.quote(liq.ToLiquidator)
+				pays = !((liq.Repaid <= 0 && !liq.Exhausted) || proceeds-liq.Repaid-gas < kp.MinProfitUSD)
 			}
 			if !pays {
 				if park && r.parking.park(book, p, debt, maxRepay, need, index) {
@@ -479,7 +482,7 @@ func (r *pathRunner) liquidate(step int, s *Summary) (repaid, capacity float64, 
 				}
 				continue
 			}
-			m.sell(liq.ToLiquidator)
+			m.sellQuoted(liq.ToLiquidator, proceeds)
 			pool.Repay(liq.Repaid)
 			left -= liq.Repaid
 			repaid += liq.Repaid

@@ -115,7 +115,18 @@ func (r LiquidationRules) Plan(debt, collateral, price float64) Liquidation {
 // PlanMaxRepay is [LiquidationRules.Plan] with the repaid debt further
 // limited to maxRepay (USD ≥ 0), e.g. a keeper's remaining capacity.
 func (r LiquidationRules) PlanMaxRepay(debt, collateral, price, maxRepay float64) Liquidation {
-	return r.plan(min(r.MaxRepay(debt, collateral, price), max(0, maxRepay)), collateral, price)
+	return r.PlanRepay(min(r.MaxRepay(debt, collateral, price), max(0, maxRepay)), collateral, price)
+}
+
+// PlanRepay is the liquidation repaying repay USD (at most
+// [LiquidationRules.MaxRepay], which the caller has checked) of a position
+// with collateral collateral (units) at oracle price price (USD per unit),
+// less when the collateral runs out; the zero Liquidation when repay is not
+// positive. PlanMaxRepay(debt, collateral, price, x) is
+// PlanRepay(min(MaxRepay(debt, collateral, price), max(0, x)), collateral,
+// price).
+func (r LiquidationRules) PlanRepay(repay, collateral, price float64) Liquidation {
+	return r.plan(repay, collateral, price)
 }
 
 // plan follows Aave v3's calculateAvailableCollateralToLiquidate: the
