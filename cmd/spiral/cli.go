@@ -165,6 +165,45 @@ func cmdList(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// seedFlag is --seed S of run, sweep, breakpoint and replay: an unsigned
+// 64-bit decimal integer (the manifest's and the Parquet metadata's form),
+// read strictly so that "1e3" or "12abc" is an error, not seed 1 or 12.
+type seedFlag struct {
+	value uint64
+	set   bool
+}
+
+func (s *seedFlag) String() string { return strconv.FormatUint(s.value, 10) }
+
+func (s *seedFlag) Set(v string) error {
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return fmt.Errorf("want an unsigned decimal integer below 2^64, got %q", v)
+	}
+	s.value, s.set = n, true
+	return nil
+}
+
+// addSeedFlag defines --seed on fs.
+func addSeedFlag(fs *flag.FlagSet, s *seedFlag) {
+	fs.Var(s, "seed", "random seed `S` (unsigned 64-bit decimal), overriding the scenario's")
+}
+
+// overrideScenario applies --paths (when pathsSet) and --seed to sc, as
+// run, sweep, breakpoint and replay do.
+func overrideScenario(sc *experiments.Scenario, paths int, pathsSet bool, seed seedFlag) error {
+	if pathsSet {
+		if paths < 1 {
+			return badInput("--paths must be ≥ 1, got %d", paths)
+		}
+		sc.Paths = paths
+	}
+	if seed.set {
+		sc.Seed = seed.value
+	}
+	return nil
+}
+
 // shardFlag is "i/n": this process runs shard i (0-based) of n.
 type shardFlag struct{ index, count int }
 
