@@ -41,6 +41,8 @@ Usage:
   spiral sweep sweep.yaml [flags]               run every variant of a sweep (the flags of run)
   spiral merge <out> [--wait D]                 check the parts of a sharded run, aggregate them, write _SUCCESS
   spiral report <out>                           recompute the aggregates, charts, report.pdf and report.md from the Parquet
+  spiral replay <out | scenario> --path N       re-run one path with every step traced: its summary, and its
+                                                series as Parquet (--variant V of a sweep, --out FILE)
   spiral validate scenario.yaml                 check a scenario and print it with every default filled in
   spiral calibrate prices.csv [--model M]       fit price processes (gbm, merton, garch-t) to a price history
   spiral breakpoint scenario.yaml --shock S --target 'column>x' [--prob p]
@@ -84,7 +86,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "sweep":
 		return cmdSweep(ctx, rest, stdout, stderr)
 	case "replay":
-		return badInput("%q is not available in this version yet", verb)
+		return cmdReplay(ctx, rest, stdout, stderr)
 	default:
 		fmt.Fprint(stderr, usage)
 		return badInput("unknown command %q", verb)
