@@ -75,13 +75,20 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := report.WriteSeries(out, meta, res); err != nil {
 		return err
 	}
+	return printAccount(stdout, src, cfg, res, stored, found, out)
+}
+
+// printAccount prints the replayed path's summary, how it compares with
+// the run's row stored (found: the run has one), and where its series went;
+// a difference from the row is the error.
+func printAccount(stdout io.Writer, src *replaySource, cfg *engine.Config, res *engine.PathResult, stored []float64, found bool, out string) error {
 	w := &checkedWriter{w: stdout}
 	printReplay(w, src, cfg, &res.Summary)
 	var mismatch error
 	switch {
 	case src.dir == "":
 	case !found:
-		fmt.Fprintf(w, "the run's summary has no row for path %d (no summary part of %s holds it: a shard that has not run, or an interrupted run): nothing to compare with\n", f.path, src.dir)
+		fmt.Fprintf(w, "the run's summary has no row for path %d (no summary part of %s holds it: a shard that has not run, or an interrupted run): nothing to compare with\n", res.Summary.Path, src.dir)
 	default:
 		mismatch = compareSummaryRow(w, src, stored, &res.Summary)
 	}
@@ -213,13 +220,17 @@ func readRunManifest(dir string) (*report.Manifest, string, error) {
 }
 
 // storedScenarioError is err, the failure to parse the scenario stored in
-// a run's manifest m, with a way out when a data file could not be read.
+// a run's manifest m, with the ways out when a data file could not be read.
 func storedScenarioError(err error, m *report.Manifest, f replayFlags) error {
 	var se *experiments.Error
 	if !errors.As(err, &se) || !slices.ContainsFunc(se.Problems, func(p experiments.Problem) bool {
 		return p.Field == "file" || strings.HasSuffix(p.Field, ".file")
 	}) {
 		return err
+	}
+	scenario, dataDir := "<scenario.yaml>", "<its directory>"
+	if file := scenarioArg(m.Args); file != "" {
+		scenario, dataDir = quoteArg(file), quoteArg(filepath.Dir(file))
 	}
 	variant := ""
 	if f.variant != "" {
@@ -229,10 +240,22 @@ func storedScenarioError(err error, m *report.Manifest, f replayFlags) error {
 	for i, a := range m.Args {
 		quoted[i] = quoteArg(a)
 	}
-	return fmt.Errorf("%w\nthe run's scenario names data files relative to the scenario file it was read from; "+
-		"replay reads them relative to --data-dir (default: the current directory). Pass that file's directory "+
-		"with --data-dir, or replay from the scenario file itself:\n  spiral replay <scenario.yaml> --seed %d --paths %d --path %d%s\n"+
-		"(the run's command line was: %s)", err, m.Seed, m.Paths, f.path, variant, strings.Join(quoted, " "))
+	return fmt.Errorf("%w\nthe run read its data files relative to its scenario file; replay reads them relative to --data-dir "+
+		"(default: the current directory). From where the run was started (its command line: %s), either of\n"+
+		"  spiral replay %s --path %d%s --data-dir %s\n  spiral replay %s --seed %d --paths %d --path %d%s\nreplays the path",
+		err, strings.Join(quoted, " "), quoteArg(f.source), f.path, variant, dataDir, scenario, m.Seed, m.Paths, f.path, variant)
+}
+
+// scenarioArg is the scenario file on a run's command line args ("spiral",
+// verb, then its arguments): the first argument ending in .yaml or .yml;
+// "" if there is none (a preset).
+func scenarioArg(args []string) string {
+	for i, a := range args {
+		if i >= 2 && (strings.HasSuffix(a, ".yaml") || strings.HasSuffix(a, ".yml")) {
+			return a
+		}
+	}
+	return ""
 }
 
 // pickVariant returns the variant named by --variant, or the only one.

@@ -270,6 +270,7 @@ func TestReplayBadInput(t *testing.T) {
 		{fromRun("--path", "0", "--seed", "3", "--out", file), "--seed and --paths apply to a replay from a scenario"},
 		{[]string{scenario, "--path", "0", "--seed", "1e3", "--out", file}, "want an unsigned decimal integer"},
 		{[]string{out, "--path", "0", "--out", file}, "market.price.base.file: cannot read prices.csv"}, // no --data-dir
+		{[]string{out, "--path", "0", "--out", file}, "  spiral replay " + out + " --path 0 --data-dir " + filepath.Dir(scenario) + "\n"},
 		{fromRun("--path", "0", "--out", existing), "--out " + existing + " already exists; --overwrite replaces it"},
 		{fromRun("--path", "0", "--out", dir), "--out " + dir + " is a directory"},
 		{fromRun("--path", "0", "--out", filepath.Join(dir, "no", "x.parquet")), "the directory " + filepath.Join(dir, "no") + " does not exist"},
