@@ -53,10 +53,16 @@ type Config struct {
 	Warnings Warnings
 }
 
-// Trace selects which paths record a per-step series.
+// Trace selects which paths record a per-step series: the paths
+// [First, First+Paths). Tracing records what a path did; it changes nothing
+// in it, so a path's summary is the same traced or not.
 type Trace struct {
-	// Paths is how many paths, counted from path 0, record their series, in
-	// [0, Config.Paths] (larger values are clamped to Paths).
+	// First is the first traced path, a path index in [0, Config.Paths); 0
+	// for the scenario's outputs.trace_paths, a path's own index to trace
+	// that path alone (spiral replay).
+	First int
+	// Paths is how many paths, counted from path First, record their
+	// series, in [0, Config.Paths − First] (larger values are clamped).
 	Paths int
 	// Every records one point every Every steps (and always the last step),
 	// in [1, steps].
@@ -70,7 +76,9 @@ func (c *Config) Steps() int { return int(c.Horizon / c.Step) }
 func (c *Config) Dt() float64 { return c.Step.Hours() / (24 * stochastic.DaysPerYear) }
 
 // Traced reports whether path records its per-step series.
-func (c *Config) Traced(path int) bool { return path < c.Trace.Paths }
+func (c *Config) Traced(path int) bool {
+	return path >= c.Trace.First && path-c.Trace.First < c.Trace.Paths
+}
 
 // Validate reports every parameter outside its range.
 func (c *Config) Validate() error {
@@ -124,6 +132,9 @@ func (c *Config) Validate() error {
 		if err := c.Policy.Validate(c); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if c.Trace.First < 0 || c.Paths >= 1 && c.Trace.First >= c.Paths {
+		add("outputs.trace_first", fmt.Errorf("must be a path in [0, paths = %d), got %d", c.Paths, c.Trace.First))
 	}
 	if c.Trace.Paths < 0 {
 		add("outputs.trace_paths", fmt.Errorf("must be ≥ 0, got %d", c.Trace.Paths))

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -289,5 +291,73 @@ func TestStablecoinPathDoesNotAllocate(t *testing.T) {
 	res := assertNoAllocs(t, "stablecoin", cfg)
 	if res.Summary.Stablecoin.MinPrice >= 0.99 || res.Series[0].PegPrice == 0 {
 		t.Fatalf("the stablecoin did not run: %+v", res.Summary.Stablecoin)
+	}
+}
+
+// Trace.First selects one path to trace (spiral replay): it records the
+// same points as tracing every path, only for that path, and changes no
+// summary.
+func TestTraceOnePath(t *testing.T) {
+	all := testConfig(12)
+	all.Trace = Trace{Paths: 12, Every: 1}
+	ref := run(t, all, Options{Workers: 2})
+	one := testConfig(12)
+	one.Trace = Trace{First: 9, Paths: 1, Every: 1}
+	got := run(t, one, Options{Workers: 2})
+	if len(got.series) != 1 || len(got.series[9]) != one.Steps() {
+		t.Fatalf("traced paths %d, points of path 9 %d; want only path 9 with %d points", len(got.series), len(got.series[9]), one.Steps())
+	}
+	for k, p := range ref.series[9] {
+		if got.series[9][k] != p {
+			t.Fatalf("path 9 step %d: %+v, want %+v", p.Step, got.series[9][k], p)
+		}
+	}
+	alone := run(t, one, Options{Workers: 1, First: 9, Count: 1})
+	if len(alone.rows) != 1 || len(alone.series[9]) != one.Steps() {
+		t.Fatalf("path 9 run alone: %d rows, %d points", len(alone.rows), len(alone.series[9]))
+	}
+	for i := range ref.rows {
+		if !same(&got.rows[i], &ref.rows[i]) {
+			t.Fatalf("path %d: tracing only path 9 changed its summary", i)
+		}
+	}
+	if !same(&alone.rows[0], &ref.rows[9]) {
+		t.Fatal("path 9 run alone differs from path 9 of the run")
+	}
+	for _, c := range []struct {
+		trace Trace
+		want  []int
+	}{
+		{Trace{First: 3, Paths: 2, Every: 1}, []int{3, 4}},
+		{Trace{First: 10, Paths: 100, Every: 1}, []int{10, 11}},
+		{Trace{First: 0, Paths: 0, Every: 1}, nil},
+	} {
+		cfg := testConfig(12)
+		cfg.Trace = c.trace
+		var traced []int
+		for p := range cfg.Paths {
+			if cfg.Traced(p) {
+				traced = append(traced, p)
+			}
+		}
+		if !slices.Equal(traced, c.want) {
+			t.Errorf("%+v traces %v, want %v", c.trace, traced, c.want)
+		}
+	}
+}
+
+func TestTraceFirstOutOfRange(t *testing.T) {
+	for _, first := range []int{-1, 12, 13} {
+		cfg := testConfig(12)
+		cfg.Trace = Trace{First: first, Paths: 1, Every: 1}
+		err := cfg.Validate()
+		if err == nil || !strings.Contains(err.Error(), "outputs.trace_first: must be a path in [0, paths = 12)") {
+			t.Errorf("first %d: %v", first, err)
+		}
+	}
+	cfg := testConfig(12)
+	cfg.Trace = Trace{First: 11, Paths: 1, Every: 1}
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("first 11 of 12 paths: %v", err)
 	}
 }

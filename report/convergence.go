@@ -222,7 +222,7 @@ func percent(f float64) string {
 // prefix points and its aggregated statistics at the full run.
 func newConvergence(column string, points []ConvergencePoint, s *MetricStats) *Convergence {
 	c := &Convergence{Metric: column, Level: ConvergenceLevel, Tolerance: ConvergenceTolerance, Paths: s.N, Points: points}
-	format := valueFormatter(column)
+	format := ValueFormatter(column)
 	what := describeColumn(column)
 	pn := probabilityName(ConvergenceLevel)
 	var q QuantileEstimate

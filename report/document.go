@@ -228,7 +228,7 @@ func metricsTable(metrics []MetricStats) *table {
 	t := &table{header: []string{"Metric", "n", "Mean", "p50", "p95", "p99"},
 		right: []bool{false, true, true, true, true, true}, widths: []float64{3.2, 0.8, 1.6, 1.2, 1.6, 1.6}}
 	for _, m := range metrics {
-		f := valueFormatter(m.Metric)
+		f := ValueFormatter(m.Metric)
 		row := []cell{{main: m.Metric}, {main: formatCount(m.N)}, {main: f(m.Mean), sub: interval(f, m.MeanCILow, m.MeanCIHigh)}}
 		for _, q := range m.Quantiles {
 			if q.P == 0.5 {
@@ -285,12 +285,14 @@ func pct(f float64) string { return formatValue(f*100) + " %" }
 
 var fractionColumn = regexp.MustCompile(`(^|_)(utilization|apr|share|drawdown|impact|fall|change)($|_)`)
 
-// valueFormatter formats the values of a summary column from its name and
+// ValueFormatter formats the values of a summary column for people (the
+// report's tables and charts, spiral replay) from the column's name and
 // kind: dollars for *_usd, hours for hours_*/*_hour(s), percentages for
 // fractions (utilization, APR, shares, drawdowns) and booleans (a mean is
-// a probability), counts with separators; otherwise 4 significant digits.
-// A column the engine does not know is formatted by its name alone.
-func valueFormatter(column string) func(float64) string {
+// a probability), counts with separators; otherwise 4 significant digits;
+// n/a for NaN (a null). A column the engine does not know is formatted by
+// its name alone.
+func ValueFormatter(column string) func(float64) string {
 	kind := engine.Float
 	for _, c := range engine.SummaryColumns {
 		if c.Name == column {

@@ -412,13 +412,8 @@ func (o *Output) writeOne(r *engine.PathResult) error {
 		o.summaryRow[i] = v
 	}
 	// Check the whole series before writing anything of this path.
-	for j := range r.Series {
-		p := &r.Series[j]
-		for i := range engine.SeriesColumns {
-			if err := checkValue(&o.seriesSpec[i], engine.SeriesColumns[i].Value(p)); err != nil {
-				return fmt.Errorf("report: path %d step %d: series column %s %w", s.Path, p.Step, o.seriesSpec[i].Name, err)
-			}
-		}
+	if err := checkSeries(o.seriesSpec, r); err != nil {
+		return err
 	}
 	if o.summary == nil {
 		if err := o.openPart(s.Path); err != nil {
@@ -436,17 +431,8 @@ func (o *Output) writeOne(r *engine.PathResult) error {
 	if err := o.summary.endRow(); err != nil {
 		return err
 	}
-	rb = o.series.rb
-	for j := range r.Series {
-		p := &r.Series[j]
-		rb.Field(0).(*array.StringBuilder).Append(o.meta.Variant)
-		rb.Field(1).(*array.Int64Builder).Append(int64(s.Path))
-		for i := range engine.SeriesColumns {
-			appendValue(rb.Field(2+i), &o.seriesSpec[i], engine.SeriesColumns[i].Value(p))
-		}
-		if err := o.series.endRow(); err != nil {
-			return err
-		}
+	if err := appendSeries(o.series, o.seriesSpec, o.meta.Variant, r); err != nil {
+		return err
 	}
 	o.next++
 	o.received++

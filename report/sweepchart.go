@@ -155,7 +155,7 @@ func sweepCharts(info *SweepInfo, means map[string]float64, sa *SweepAggregate, 
 	var charts []namedChart
 	var notes []string
 	metricText := strings.ReplaceAll(info.Metric, "_", " ")
-	format := valueFormatter(info.Metric)
+	format := ValueFormatter(info.Metric)
 	pairs := 0
 	for i := range info.Axes {
 		for j := i + 1; j < len(info.Axes); j++ {

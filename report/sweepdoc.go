@@ -70,7 +70,7 @@ func comparisonBlocks(agg *Aggregate, variants []documentVariant) []block {
 	for _, d := range sa.Paired {
 		diff[[2]string{d.Variant, d.Metric}] = d
 	}
-	f := valueFormatter(info.Metric)
+	f := ValueFormatter(info.Metric)
 	t := &table{header: []string{"Variant"}, right: []bool{false}, widths: []float64{1}}
 	for _, a := range info.Axes {
 		t.header = append(t.header, a.Field)
@@ -131,7 +131,7 @@ func comparisonBlocks(agg *Aggregate, variants []documentVariant) []block {
 				row = append(row, cell{main: "n/a"})
 				continue
 			}
-			g := valueFormatter(c)
+			g := ValueFormatter(c)
 			sg := func(x float64) string { return signed(g, x) }
 			row = append(row, cell{main: sg(d.Mean), sub: interval(sg, d.CILow, d.CIHigh)})
 		}

@@ -32,16 +32,8 @@ func cmdBreakpoint(ctx context.Context, args []string, stdout, stderr io.Writer)
 	at := fs.String("at", "", "when the shock hits, a whole number of steps (default 1d, or the first step for horizons ≤ 1d); not used by liquidity_haircut")
 	maxEvals := fs.Int("max-evals", 50, "at most `N` evaluations (each runs every path)")
 	paths := fs.Int("paths", 0, "number of paths `N` per evaluation, overriding the scenario's")
-	var seed uint64
-	seedSet := false
-	fs.Func("seed", "random seed `S` (unsigned 64-bit), overriding the scenario's", func(v string) error {
-		s, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			return fmt.Errorf("want an unsigned integer, got %q", v)
-		}
-		seed, seedSet = s, true
-		return nil
-	})
+	var seed seedFlag
+	addSeedFlag(fs, &seed)
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "worker goroutines `W`")
 	asJSON := fs.Bool("json", false, "write the result as JSON")
 	quiet := fs.Bool("quiet", false, "no progress lines")
@@ -72,14 +64,8 @@ func cmdBreakpoint(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	if set["paths"] {
-		if *paths < 1 {
-			return badInput("--paths must be ≥ 1, got %d", *paths)
-		}
-		sc.Paths = *paths
-	}
-	if seedSet {
-		sc.Seed = seed
+	if err := overrideScenario(sc, *paths, set["paths"], seed); err != nil {
+		return err
 	}
 	cfg, err := sc.Config()
 	if err != nil {

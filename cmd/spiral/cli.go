@@ -41,6 +41,8 @@ Usage:
   spiral sweep sweep.yaml [flags]               run every variant of a sweep (the flags of run)
   spiral merge <out> [--wait D]                 check the parts of a sharded run, aggregate them, write _SUCCESS
   spiral report <out>                           recompute the aggregates, charts, report.pdf and report.md from the Parquet
+  spiral replay <out | scenario> --path N       re-run one path with every step traced: its summary, and its
+                                                series as Parquet (--variant V of a sweep, --out FILE)
   spiral validate scenario.yaml                 check a scenario and print it with every default filled in
   spiral calibrate prices.csv [--model M]       fit price processes (gbm, merton, garch-t) to a price history
   spiral breakpoint scenario.yaml --shock S --target 'column>x' [--prob p]
@@ -84,7 +86,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "sweep":
 		return cmdSweep(ctx, rest, stdout, stderr)
 	case "replay":
-		return badInput("%q is not available in this version yet", verb)
+		return cmdReplay(ctx, rest, stdout, stderr)
 	default:
 		fmt.Fprint(stderr, usage)
 		return badInput("unknown command %q", verb)
@@ -161,6 +163,45 @@ func cmdList(args []string, stdout, stderr io.Writer) error {
 	for _, p := range experiments.List() {
 		line, _, _ := strings.Cut(strings.TrimSpace(p.Description), "\n")
 		fmt.Fprintf(stdout, "%-24s %s\n", p.Name, line)
+	}
+	return nil
+}
+
+// seedFlag is --seed S of run, sweep, breakpoint and replay: an unsigned
+// 64-bit decimal integer (the manifest's and the Parquet metadata's form),
+// read strictly so that "1e3" or "12abc" is an error, not seed 1 or 12.
+type seedFlag struct {
+	value uint64
+	set   bool
+}
+
+func (s *seedFlag) String() string { return strconv.FormatUint(s.value, 10) }
+
+func (s *seedFlag) Set(v string) error {
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return fmt.Errorf("want an unsigned decimal integer below 2^64, got %q", v)
+	}
+	s.value, s.set = n, true
+	return nil
+}
+
+// addSeedFlag defines --seed on fs.
+func addSeedFlag(fs *flag.FlagSet, s *seedFlag) {
+	fs.Var(s, "seed", "random seed `S` (unsigned 64-bit decimal), overriding the scenario's")
+}
+
+// overrideScenario applies --paths (when pathsSet) and --seed to sc, as
+// run, sweep, breakpoint and replay do.
+func overrideScenario(sc *experiments.Scenario, paths int, pathsSet bool, seed seedFlag) error {
+	if pathsSet {
+		if paths < 1 {
+			return badInput("--paths must be ≥ 1, got %d", paths)
+		}
+		sc.Paths = paths
+	}
+	if seed.set {
+		sc.Seed = seed.value
 	}
 	return nil
 }

@@ -69,6 +69,8 @@ func TestUsageErrors(t *testing.T) {
 		{"run", "--workers", "0"},
 		{"run", "--shard", "3/2"},
 		{"run", "--seed", "-1"},
+		{"run", "--seed", "1e3"},   // not seed 1
+		{"run", "--seed", "12abc"}, // not seed 12
 		{"run", "a.yaml", "b.yaml"},
 		{"run", "no-such-preset"},
 		{"run", "no/such/file.yaml"},

@@ -89,18 +89,7 @@ func summaryRows(t *testing.T, dir string) map[int64]string {
 	}
 	rows := map[int64]string{}
 	for _, p := range parts {
-		rdr, err := file.OpenParquetFile(p, false)
-		if err != nil {
-			t.Fatalf("%s: %v", p, err)
-		}
-		fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: 1 << 16}, memory.DefaultAllocator)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tbl, err := fr.ReadTable(context.Background())
-		if err != nil {
-			t.Fatalf("%s: %v", p, err)
-		}
+		tbl := readTable(t, p)
 		tr := newTableReader(tbl)
 		for r := range int(tbl.NumRows()) {
 			path, row := tr.row(r)
@@ -109,10 +98,28 @@ func summaryRows(t *testing.T, dir string) map[int64]string {
 			}
 			rows[path] = row
 		}
-		tbl.Release()
-		rdr.Close()
 	}
 	return rows
+}
+
+// readTable reads a whole Parquet file; it is released when the test ends.
+func readTable(t *testing.T, path string) arrow.Table {
+	t.Helper()
+	rdr, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	defer rdr.Close()
+	fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: 1 << 16}, memory.DefaultAllocator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := fr.ReadTable(context.Background())
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	t.Cleanup(tbl.Release)
+	return tbl
 }
 
 // aggregateVariants returns the "variants" section of dir's aggregate.json.

@@ -5,6 +5,7 @@
 //	spiral run [scenario.yaml | preset] [flags]   run a scenario (the embedded baseline when none is given)
 //	spiral merge <out>                            check a sharded run's parts, aggregate them, write _SUCCESS
 //	spiral report <out>                           recompute aggregates, charts and the report from the Parquet
+//	spiral replay <out | scenario> --path N       re-run one path with every step traced
 //	spiral validate scenario.yaml                 check a scenario and print it resolved
 //	spiral list                                   the embedded experiments
 //	spiral version                                the build's version

@@ -27,8 +27,7 @@ import (
 type runFlags struct {
 	out       string
 	paths     int
-	seed      uint64
-	seedSet   bool
+	seed      seedFlag
 	workers   int
 	shard     shardFlag
 	shards    int
@@ -58,14 +57,7 @@ func execute(ctx context.Context, verb string, args []string, stdout, stderr io.
 	fs := newFlagSet(verb, stderr, synopsis)
 	fs.StringVar(&f.out, "out", "", "output `dir`ectory (default out/<scenario name>)")
 	fs.IntVar(&f.paths, "paths", 0, "number of paths `N`, overriding the scenario's")
-	fs.Func("seed", "random seed `S` (unsigned 64-bit), overriding the scenario's", func(v string) error {
-		_, err := fmt.Sscan(v, &f.seed)
-		f.seedSet = err == nil
-		if err != nil {
-			return fmt.Errorf("want an unsigned integer, got %q", v)
-		}
-		return nil
-	})
+	addSeedFlag(fs, &f.seed)
 	fs.IntVar(&f.workers, "workers", runtime.GOMAXPROCS(0), "worker goroutines `W`")
 	fs.Var(&f.shard, "shard", "run shard `i/n` of the paths (of a sweep: of its (variant, path) units) (0 ≤ i < n); default from $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT or $JOB_COMPLETION_INDEX, else 0/1")
 	fs.IntVar(&f.shards, "shards", 0, "shard count `n` for $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job's completions; default $SPIRAL_SHARDS)")
@@ -119,14 +111,8 @@ func execute(ctx context.Context, verb string, args []string, stdout, stderr io.
 	case verb == "sweep" && sc.Sweep == nil:
 		return badInput("%s has no sweep section: spiral run runs it; a sweep adds `sweep:` with axes (docs/sweeps.md)", sc.File)
 	}
-	if set["paths"] {
-		if f.paths < 1 {
-			return badInput("--paths must be ≥ 1, got %d", f.paths)
-		}
-		sc.Paths = f.paths
-	}
-	if f.seedSet {
-		sc.Seed = f.seed
+	if err := overrideScenario(sc, f.paths, set["paths"], f.seed); err != nil {
+		return err
 	}
 	cfg, err := sc.Config()
 	if err != nil {
@@ -149,28 +135,11 @@ func execute(ctx context.Context, verb string, args []string, stdout, stderr io.
 	if shardSource != "" && !f.quiet {
 		log.Info("shard from the environment", "shard", shard.String(), "from", shardSource, unitsName(sc), fmt.Sprintf("[%d, %d)", first, first+count))
 	}
-	resolved := sc.Resolved()
-	meta := report.Meta{
-		ScenarioName:   sc.Name,
-		Description:    sc.Description,
-		ScenarioYAML:   resolved,
-		ScenarioSHA256: sc.SHA256(),
-		Seed:           cfg.Seed,
-		Paths:          cfg.Paths,
-		Variant:        segments[0].Variant,
-		Shard:          shard.index,
-		Shards:         shard.count,
-		FirstPath:      segments[0].First,
-		NumPaths:       segments[0].Count,
-		PartPaths:      f.partPaths,
-		StepHours:      cfg.Step.Hours(),
-		HorizonHours:   cfg.Horizon.Hours(),
-		Liquidations:   cfg.Liquidation != nil,
-		Stablecoin:     cfg.Stablecoin != nil,
-		Version:        version(),
-		Args:           append([]string{"spiral", verb}, args...),
-		Sweep:          sweepInfo(sc, variants),
-	}
+	meta := scenarioMeta(sc, cfg, variants, verb, args)
+	meta.Variant = segments[0].Variant
+	meta.Shard, meta.Shards = shard.index, shard.count
+	meta.FirstPath, meta.NumPaths = segments[0].First, segments[0].Count
+	meta.PartPaths = f.partPaths
 	if f.resume && report.CompleteBatch(f.out, meta, segments) {
 		fmt.Fprintf(stdout, "%s: already complete in %s, nothing to do\n", sc.Name, f.out)
 		return nil
@@ -275,6 +244,32 @@ func execute(ctx context.Context, verb string, args []string, stdout, stderr io.
 	}
 	fmt.Fprintf(w, "wrote %s\n", f.out)
 	return w.err
+}
+
+// scenarioMeta describes the outputs of a run of sc (cfg is its engine
+// configuration) by spiral verb args, as one process: the caller sets the
+// variant, and the shard and its paths when it is not the whole run.
+func scenarioMeta(sc *experiments.Scenario, cfg *engine.Config, variants []experiments.Variant, verb string, args []string) report.Meta {
+	return report.Meta{
+		ScenarioName:   sc.Name,
+		Description:    sc.Description,
+		ScenarioYAML:   sc.Resolved(),
+		ScenarioSHA256: sc.SHA256(),
+		Seed:           cfg.Seed,
+		Paths:          cfg.Paths,
+		Variant:        experiments.BaseVariant,
+		Shard:          0,
+		Shards:         1,
+		FirstPath:      0,
+		NumPaths:       cfg.Paths,
+		StepHours:      cfg.Step.Hours(),
+		HorizonHours:   cfg.Horizon.Hours(),
+		Liquidations:   cfg.Liquidation != nil,
+		Stablecoin:     cfg.Stablecoin != nil,
+		Version:        version(),
+		Args:           append([]string{"spiral", verb}, args...),
+		Sweep:          sweepInfo(sc, variants),
+	}
 }
 
 // resumeCommandFor is the command line of spiral verb args with --resume

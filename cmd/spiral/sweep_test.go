@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -12,9 +11,6 @@ import (
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/spiralrisk/spiral/experiments"
 )
@@ -59,18 +55,7 @@ func readSeriesColumn(t *testing.T, dir, variant, column string) map[[2]int64]fl
 	}
 	out := map[[2]int64]float64{}
 	for _, p := range parts {
-		rdr, err := file.OpenParquetFile(p, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fr, err := pqarrow.NewFileReader(rdr, pqarrow.ArrowReadProperties{BatchSize: 1 << 16}, memory.DefaultAllocator)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tbl, err := fr.ReadTable(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
+		tbl := readTable(t, p)
 		col := func(name string) []float64 {
 			idx := tbl.Schema().FieldIndices(name)
 			var vals []float64
@@ -90,8 +75,6 @@ func readSeriesColumn(t *testing.T, dir, variant, column string) map[[2]int64]fl
 		for i := range paths {
 			out[[2]int64{int64(paths[i]), int64(steps[i])}] = vals[i]
 		}
-		tbl.Release()
-		rdr.Close()
 	}
 	return out
 }

@@ -1,0 +1,296 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/parquet/file"
+
+	"github.com/spiralrisk/spiral/report"
+)
+
+// replayScenario copies experiments/testdata/spiral.yaml (liquidations,
+// bootstrapped prices and a position book read from CSV files beside it,
+// 48 hourly steps) and its data files into a new directory, tracing 2
+// paths every 3 h, with extra appended to the YAML. It returns the
+// scenario file.
+func replayScenario(t *testing.T, extra string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, name := range []string{"spiral.yaml", "prices.csv", "book.csv"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "experiments", "testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name == "spiral.yaml" {
+			text := strings.Replace(string(b), "  trace_paths: 1\n", "  trace_paths: 2\n  trace_every: 3h\n", 1)
+			if text == string(b) {
+				t.Fatal("spiral.yaml: the trace edit did not apply")
+			}
+			b = []byte(text + extra)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return filepath.Join(dir, "spiral.yaml")
+}
+
+// runScenario runs file into a new output directory with args and returns it.
+func runScenario(t *testing.T, verb, file string, args ...string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "out")
+	if _, stderr, code := spiral(t, append([]string{verb, file, "--out", out, "--quiet"}, args...)...); code != 0 {
+		t.Fatalf("%s %s: exit %d: %s", verb, file, code, stderr)
+	}
+	return out
+}
+
+// replay runs spiral replay with args and fails unless it exits want.
+func replay(t *testing.T, want int, args ...string) (stdout, stderr string) {
+	t.Helper()
+	stdout, stderr, code := spiral(t, append([]string{"replay"}, args...)...)
+	if code != want {
+		t.Fatalf("spiral replay %q: exit %d, want %d\nstdout: %s\nstderr: %s", args, code, want, stdout, stderr)
+	}
+	return stdout, stderr
+}
+
+// seriesRows reads the series rows of Parquet files (a run's series parts
+// or a replay's file), every value printed exactly, keyed by (path, step).
+func seriesRows(t *testing.T, files ...string) map[[2]int64]string {
+	t.Helper()
+	rows := map[[2]int64]string{}
+	for _, f := range files {
+		tbl := readTable(t, f)
+		tr := newTableReader(tbl)
+		steps := tr.cols[tbl.Schema().FieldIndices("step")[0]].(*array.Int64)
+		for r := range int(tbl.NumRows()) {
+			path, row := tr.row(r)
+			rows[[2]int64{path, steps.Value(r)}] = row
+		}
+	}
+	return rows
+}
+
+// A traced path replayed from the run's directory gives, at every step the
+// run traced, exactly the run's series rows, and a row at every other
+// step; an untraced path too; both match the run's summary rows.
+func TestReplayFromTheRunsDirectory(t *testing.T) {
+	scenario := replayScenario(t, "")
+	out := runScenario(t, "run", scenario, "--paths", "6")
+	parts, _ := filepath.Glob(filepath.Join(out, "series", "variant=base", "*.parquet"))
+	run := seriesRows(t, parts...)
+	for _, path := range []int64{1, 4} { // traced, untraced
+		file := filepath.Join(t.TempDir(), "replay.parquet")
+		stdout, _ := replay(t, 0, out, "--path", strconv.FormatInt(path, 10), "--out", file, "--data-dir", filepath.Dir(scenario))
+		for _, want := range []string{"spiral-test: path " + strconv.FormatInt(path, 10) + " of 6, seed 42, 48 steps of 1h",
+			"bad_debt_usd", "matches the run's summary row (all ", "wrote " + file + ": 48 rows"} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("path %d: stdout lacks %q:\n%s", path, want, stdout)
+			}
+		}
+		got := seriesRows(t, file)
+		if len(got) != 48 {
+			t.Fatalf("path %d: %d rows, want one per step (48)", path, len(got))
+		}
+		shared := 0
+		for key, row := range run {
+			if key[0] != path {
+				continue
+			}
+			shared++
+			if got[key] != row {
+				t.Errorf("path %d step %d:\nreplay %s\nrun    %s", path, key[1], got[key], row)
+			}
+		}
+		if want := map[int64]int{1: 16, 4: 0}[path]; shared != want {
+			t.Errorf("path %d: the run traced %d of its steps, want %d", path, shared, want)
+		}
+		if !sameSchema(t, file, parts[0]) {
+			t.Errorf("path %d: the replay's columns differ from the series part's", path)
+		}
+	}
+}
+
+// sameSchema reports whether two Parquet files have the same columns.
+func sameSchema(t *testing.T, a, b string) bool {
+	t.Helper()
+	return readTable(t, a).Schema().Equal(readTable(t, b).Schema())
+}
+
+// A path of a run made with --seed S replays from the scenario with --seed S
+// into the same file, byte for byte, as from the run's directory; without
+// --seed it is another path.
+func TestReplayFromTheScenarioWithSeed(t *testing.T) {
+	scenario := replayScenario(t, "")
+	out := runScenario(t, "run", scenario, "--paths", "6", "--seed", "11")
+	dir := t.TempDir()
+	fromRun, fromScenario, otherSeed := filepath.Join(dir, "run.parquet"), filepath.Join(dir, "scenario.parquet"), filepath.Join(dir, "seed42.parquet")
+	replay(t, 0, out, "--path", "3", "--out", fromRun, "--data-dir", filepath.Dir(scenario))
+	stdout, _ := replay(t, 0, scenario, "--seed", "11", "--paths", "6", "--path", "3", "--out", fromScenario)
+	if strings.Contains(stdout, "summary row") {
+		t.Errorf("a replay from a scenario has no run to compare with:\n%s", stdout)
+	}
+	replay(t, 0, scenario, "--paths", "6", "--path", "3", "--out", otherSeed)
+	a, _ := os.ReadFile(fromRun)
+	b, _ := os.ReadFile(fromScenario)
+	c, _ := os.ReadFile(otherSeed)
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Error("replay from the scenario with --seed 11 differs from replay from the run made with --seed 11")
+	}
+	if bytes.Equal(a, c) {
+		t.Error("replay without --seed equals the run made with --seed 11")
+	}
+	md := metadataOf(t, fromRun)
+	man, err := report.ReadManifest(filepath.Join(out, report.ManifestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if md[report.MetaScenarioSHA256] != man.ScenarioSHA256 || md[report.MetaSeed] != "11" || md[report.MetaFirstPath] != "3" {
+		t.Errorf("metadata: scenario %s seed %s first path %s; want the run's scenario %s, seed 11, path 3",
+			md[report.MetaScenarioSHA256], md[report.MetaSeed], md[report.MetaFirstPath], man.ScenarioSHA256)
+	}
+}
+
+// metadataOf returns the key-value metadata of a Parquet file.
+func metadataOf(t *testing.T, path string) map[string]string {
+	t.Helper()
+	rdr, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdr.Close()
+	out := map[string]string{}
+	for _, kv := range rdr.MetaData().KeyValueMetadata() {
+		if kv.Value != nil {
+			out[kv.Key] = *kv.Value
+		}
+	}
+	return out
+}
+
+// A sweep's path is replayed per variant, and matches that variant's row.
+func TestReplaySweepVariant(t *testing.T) {
+	scenario := replayScenario(t, "sweep:\n  axes:\n    liquidators.rules.bonus: [0.05, 0.15]\n")
+	out := runScenario(t, "sweep", scenario, "--paths", "4")
+	file := filepath.Join(t.TempDir(), "v001.parquet")
+	stdout, _ := replay(t, 0, out, "--path", "2", "--variant", "v001", "--out", file, "--data-dir", filepath.Dir(scenario))
+	if !strings.Contains(stdout, "spiral-test, variant v001: path 2 of 4") || !strings.Contains(stdout, "matches the run's summary row") {
+		t.Errorf("stdout:\n%s", stdout)
+	}
+	if md := metadataOf(t, file); md[report.MetaVariant] != "v001" {
+		t.Errorf("variant %q in the metadata, want v001", md[report.MetaVariant])
+	}
+	_, stderr := replay(t, 2, out, "--path", "2", "--data-dir", filepath.Dir(scenario))
+	if !strings.Contains(stderr, "is a sweep of 3 variants: choose one with --variant (base, v000, v001)") {
+		t.Errorf("no --variant: %s", stderr)
+	}
+}
+
+// A shard that has not run the path: the replay says so and still writes
+// the path (from the shard's manifest, before merge).
+func TestReplayPathNotInTheSummary(t *testing.T) {
+	scenario := replayScenario(t, "")
+	out := runScenario(t, "run", scenario, "--paths", "6", "--shard", "0/2")
+	file := filepath.Join(t.TempDir(), "p5.parquet")
+	stdout, _ := replay(t, 0, out, "--path", "5", "--out", file, "--data-dir", filepath.Dir(scenario))
+	if !strings.Contains(stdout, "the run's summary has no row for path 5") || !strings.Contains(stdout, "wrote "+file+": 48 rows") {
+		t.Errorf("stdout:\n%s", stdout)
+	}
+	stdout, _ = replay(t, 0, out, "--path", "2", "--out", filepath.Join(t.TempDir(), "p2.parquet"), "--data-dir", filepath.Dir(scenario))
+	if !strings.Contains(stdout, "matches the run's summary row") {
+		t.Errorf("path 2 of shard 0/2:\n%s", stdout)
+	}
+}
+
+// When the run's data files have changed since, the replay is another
+// path: the differing columns are listed with both values, exit 1.
+func TestReplayMismatch(t *testing.T) {
+	scenario := replayScenario(t, "")
+	out := runScenario(t, "run", scenario, "--paths", "4")
+	prices := filepath.Join(filepath.Dir(scenario), "prices.csv")
+	b, err := os.ReadFile(prices)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := strings.Replace(string(b), "2009.09", "2109.09", 1)
+	if changed == string(b) {
+		t.Fatal("the prices edit did not apply")
+	}
+	if err := os.WriteFile(prices, []byte(changed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr := replay(t, 1, out, "--path", "0", "--out", filepath.Join(t.TempDir(), "p0.parquet"), "--data-dir", filepath.Dir(scenario))
+	if !strings.Contains(stdout, "differs from the run's summary row in ") || !strings.Contains(stdout, "  min_price_usd") ||
+		!strings.Contains(stdout, " run ") || !strings.Contains(stdout, ", replay ") {
+		t.Errorf("stdout:\n%s", stdout)
+	}
+	if !strings.Contains(stderr, "path 0 does not reproduce the run's summary row") {
+		t.Errorf("stderr: %s", stderr)
+	}
+}
+
+// Bad input exits 2 with a message naming what is wrong, and writes
+// nothing.
+func TestReplayBadInput(t *testing.T) {
+	scenario := replayScenario(t, "")
+	out := runScenario(t, "run", scenario, "--paths", "6")
+	fromRun := func(args ...string) []string {
+		return slices.Concat([]string{out, "--data-dir", filepath.Dir(scenario)}, args)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "replay.parquet")
+	existing := filepath.Join(dir, "existing.parquet")
+	if err := os.WriteFile(existing, []byte("keep me"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	empty := t.TempDir()
+	broken := t.TempDir()
+	if err := os.WriteFile(filepath.Join(broken, report.ManifestFile), []byte("{\"scenario\": "), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{fromRun("--out", file), "replay needs --path N"},
+		{fromRun("--path", "-1", "--out", file), "--path must be a path index ≥ 0, got -1"},
+		{fromRun("--path", "6", "--out", file), "--path 6 is out of range: " + out + " has 6 paths, 0 to 5"},
+		{[]string{scenario, "--path", "4", "--out", file}, "--path 4 is out of range: " + scenario + " has 4 paths, 0 to 3"},
+		{[]string{empty, "--path", "0", "--out", file}, "replay " + empty + ": no manifest.json"},
+		{[]string{broken, "--path", "0", "--out", file}, filepath.Join(broken, report.ManifestFile)},
+		{fromRun("--path", "0", "--variant", "v001", "--out", file), `--variant "v001" is not a variant of ` + out + "; its variants: base"},
+		{fromRun("--path", "0", "--seed", "3", "--out", file), "--seed and --paths apply to a replay from a scenario"},
+		{[]string{scenario, "--path", "0", "--seed", "1e3", "--out", file}, "want an unsigned decimal integer"},
+		{[]string{out, "--path", "0", "--out", file}, "market.price.base.file: cannot read prices.csv"}, // no --data-dir
+		{[]string{out, "--path", "0", "--out", file}, "  spiral replay " + out + " --path 0 --data-dir " + filepath.Dir(scenario) + "\n"},
+		{fromRun("--path", "0", "--out", existing), "--out " + existing + " already exists; --overwrite replaces it"},
+		{fromRun("--path", "0", "--out", dir), "--out " + dir + " is a directory"},
+		{fromRun("--path", "0", "--out", filepath.Join(dir, "no", "x.parquet")), "the directory " + filepath.Join(dir, "no") + " does not exist"},
+		{[]string{"no-such-preset", "--path", "0", "--out", file}, "no such scenario file or embedded preset"},
+		{[]string{scenario, "--path", "0", "--out", file, "--data-dir", dir}, "--data-dir applies to a replay from an output directory"},
+	} {
+		_, stderr, code := spiral(t, append([]string{"replay"}, c.args...)...)
+		if code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("replay %q: exit %d, stderr %q; want 2 and %q", c.args, code, stderr, c.want)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("files written: %v", entries)
+	}
+	if b, _ := os.ReadFile(existing); string(b) != "keep me" {
+		t.Errorf("the existing --out was changed: %q", b)
+	}
+	// --overwrite replaces it.
+	replay(t, 0, fromRun("--path", "0", "--out", existing, "--overwrite")...)
+	if b, _ := os.ReadFile(existing); string(b) == "keep me" {
+		t.Error("--overwrite did not replace the file")
+	}
+}
