@@ -155,6 +155,7 @@ func execute(ctx context.Context, verb string, args []string, stdout, stderr io.
 		Description:    sc.Description,
 		ScenarioYAML:   resolved,
 		ScenarioSHA256: sc.SHA256(),
+		DataFiles:      dataFiles(sc),
 		Seed:           cfg.Seed,
 		Paths:          cfg.Paths,
 		Variant:        segments[0].Variant,
@@ -275,6 +276,15 @@ func execute(ctx context.Context, verb string, args []string, stdout, stderr io.
 	}
 	fmt.Fprintf(w, "wrote %s\n", f.out)
 	return w.err
+}
+
+// dataFiles lists the data files sc read, for the outputs.
+func dataFiles(sc *experiments.Scenario) []report.DataFile {
+	var out []report.DataFile
+	for _, f := range sc.DataFiles() {
+		out = append(out, report.DataFile{Field: f.Field, Path: f.Path, SHA256: f.SHA256, Size: f.Size})
+	}
+	return out
 }
 
 // resumeCommandFor is the command line of spiral verb args with --resume
