@@ -243,7 +243,7 @@ func TestSweepVariantsShareTheData(t *testing.T) {
 	editFile(t, dir, "book.csv", "40,50000", "40,50001")
 	_, err = s.Variant(vs[1]) // threshold 0.7: the book is read again
 	var e *Error
-	if !errors.As(err, &e) || !strings.Contains(err.Error(), "book.csv changed while spiral was using it: its sha256 was "+sha(bookCSV)[:12]) ||
+	if !errors.As(err, &e) || !strings.Contains(err.Error(), "book.csv changed while spiral was using it: sha256 "+sha(bookCSV)[:12]+"… (47 bytes) when first read, ") ||
 		!strings.Contains(err.Error(), "positions.file") {
 		t.Errorf("variant after the book changed: %v", err)
 	}

@@ -177,8 +177,8 @@ func (st *dataStore) read(name string, limit int64) ([]byte, *storedFile, error)
 		f = &storedFile{sha256: sum, size: int64(len(data))}
 		st.files[name] = f
 	} else if sum != f.sha256 {
-		return nil, f, fmt.Errorf("%s changed while spiral was using it: its sha256 was %s… when first read, %s… now (%d bytes, then %d); run again once it no longer changes",
-			name, f.hex()[:12], hex.EncodeToString(sum[:])[:12], f.size, len(data))
+		return nil, f, fmt.Errorf("%s changed while spiral was using it: sha256 %s… (%d bytes) when first read, %s… (%d bytes) now; run again once it no longer changes",
+			name, f.hex()[:12], f.size, hex.EncodeToString(sum[:])[:12], len(data))
 	}
 	return data, f, nil
 }
