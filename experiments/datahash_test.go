@@ -328,3 +328,42 @@ func TestSweepAxisFileProblems(t *testing.T) {
 		t.Log(err)
 	}
 }
+
+// Every model that reads a data file is one whose file the hash lists:
+// a new fileLoader must be added to valueFiles (files.go).
+func TestEveryFileLoaderIsHashed(t *testing.T) {
+	loaders := 0
+	for _, e := range priceModels.entries {
+		params := e.new()
+		if _, ok := params.(fileLoader); !ok {
+			continue
+		}
+		loaders++
+		reflect.ValueOf(params).Elem().FieldByName("File").SetString("x.csv")
+		var got []string
+		valueFiles(reflect.ValueOf(PriceModel{Model: e.Name, Spec: params}), "market.price", func(field, file string) {
+			got = append(got, field+"="+file)
+		})
+		if len(got) != 1 || got[0] != "market.price.file=x.csv" {
+			t.Errorf("price model %s reads a file, but valueFiles lists %v", e.Name, got)
+		}
+	}
+	if loaders != 2 {
+		t.Errorf("%d price models read a file, want 2 (historical, bootstrap)", loaders)
+	}
+	others := append(append(newParams(rateModels), newParams(withdrawalModels)...), newParams(backingModels)...)
+	for _, params := range others {
+		if _, ok := params.(fileLoader); ok {
+			t.Errorf("%T reads a data file, but valueFiles does not look for it", params)
+		}
+	}
+}
+
+// newParams returns a default parameter struct of every entry of reg.
+func newParams[S any](reg *registry[S]) []any {
+	var out []any
+	for _, e := range reg.entries {
+		out = append(out, e.new())
+	}
+	return out
+}

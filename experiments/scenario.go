@@ -232,9 +232,6 @@ func parseScenario(dir, filename string, data []byte, variant *Variant, sweep *S
 	s.positions = d.positions
 	if sweep != nil {
 		s.data, s.books = sweep.store(), sweep.books
-		if s.books == nil {
-			s.books = new(bookCache)
-		}
 	}
 	d.data = s.data
 	body, sweepEntry := splitSweep(body)
