@@ -54,6 +54,8 @@ type decoder struct {
 	// dir is the directory relative file paths (price histories) are
 	// resolved against.
 	dir string
+	// data holds the data files read (files.go): the scenario's store.
+	data *dataStore
 }
 
 const (

@@ -368,7 +368,7 @@ func (s *Scenario) book(cfg *engine.Config) (*lending.Book, []Problem) {
 	}
 	var book *lending.Book
 	if key.file != "" {
-		data, err := readDataFile(key.file, maxBookFileSize)
+		data, err := s.store().readFile(key.file, maxBookFileSize)
 		if err == nil {
 			book, err = lending.ReadBookCSV(bytes.NewReader(data), key.file, lt)
 		}

@@ -70,6 +70,9 @@ type Scenario struct {
 	positions map[string]position
 	// books keeps the position book built by Parse for Config.
 	books *bookCache
+	// data holds the data files read and their digests (files.go); a
+	// sweep's variants share their sweep's.
+	data *dataStore
 
 	// Sweep is the file's sweep section: the variants to run of this
 	// scenario (`spiral sweep`). Default (nil): none. See [Sweep].
@@ -189,6 +192,7 @@ func defaultScenario() *Scenario {
 		},
 		Outputs: Outputs{TracePaths: 100, Warnings: defaultWarnings()},
 		books:   new(bookCache),
+		data:    new(dataStore),
 	}
 }
 
@@ -206,14 +210,15 @@ func Parse(filename string, data []byte) (*Scenario, error) {
 // for a scenario text stored away from its data, such as the resolved
 // scenario recorded with a run's outputs.
 func ParseIn(dir, filename string, data []byte) (*Scenario, error) {
-	return parseScenario(dir, filename, data, nil)
+	return parseScenario(dir, filename, data, nil, nil)
 }
 
 // parseScenario is [ParseIn]; with a variant it parses the scenario of one
-// variant of the file's sweep instead: the base with the variant's values
-// set at its axes' field paths (before the defaults that depend on other
+// variant of sweep's file instead: the base with the variant's values set
+// at its axes' field paths (before the defaults that depend on other
 // fields are filled in and before validation), without the sweep section.
-func parseScenario(dir, filename string, data []byte, variant *Variant) (*Scenario, error) {
+// The variant shares the sweep's data files and position book.
+func parseScenario(dir, filename string, data []byte, variant *Variant, sweep *Scenario) (*Scenario, error) {
 	d := newDecoder(filename)
 	d.notYet = notYetSupported
 	d.dir = dir
@@ -225,6 +230,10 @@ func parseScenario(dir, filename string, data []byte, variant *Variant) (*Scenar
 	s.File = filename
 	s.Dir = dir
 	s.positions = d.positions
+	if sweep != nil {
+		s.data, s.books = sweep.store(), sweep.books
+	}
+	d.data = s.data
 	body, sweepEntry := splitSweep(body)
 	if body == nil {
 		d.problemAt(1, 1, "", "empty scenario")
@@ -253,6 +262,10 @@ func parseScenario(dir, filename string, data []byte, variant *Variant) (*Scenar
 		if !overlaps(c.Field, d.problems) {
 			problems = append(problems, c)
 		}
+	}
+	if s.Sweep != nil && len(problems) == 0 {
+		// After the checks, which read the base's position book.
+		problems = append(problems, s.readAxisFiles()...)
 	}
 	if err := errorOf(problems); err != nil {
 		return nil, err
@@ -438,17 +451,28 @@ func (s *Scenario) problemAt(path, msg string) Problem {
 
 // Resolved returns the scenario as YAML with every default filled in: what
 // `spiral validate` prints and what run outputs record. Parsing it gives the
-// same configuration.
+// same configuration. When the scenario reads data files it ends with a
+// comment listing them ([Scenario.DataFiles]), each with the SHA-256 and
+// size of its contents:
+//
+//	# data files: the scenario's sha256 covers their contents
+//	#   - {field: market.price.file, path: prices.csv, sha256: 9f86d08…, size_bytes: 2011}
+//
+// Without data files (every embedded preset) there is no such comment.
 func (s *Scenario) Resolved() []byte {
 	b := encode(s)
 	if s.Sweep != nil {
 		b = append(b, s.Sweep.encode()...)
 	}
-	return b
+	return append(b, dataFilesComment(s.DataFiles())...)
 }
 
 // SHA256 is the hex SHA-256 of [Scenario.Resolved]; it identifies the run's
-// inputs (apart from the flags that override them).
+// inputs (apart from the flags that override them): the scenario and the
+// contents of the data files it reads. The same contents at another path
+// as written give another hash (the path is part of the scenario); the
+// same path as written, resolved against another directory, with the same
+// contents gives the same hash.
 func (s *Scenario) SHA256() string {
 	sum := sha256.Sum256(s.Resolved())
 	return hex.EncodeToString(sum[:])

@@ -911,7 +911,7 @@ func (s *Scenario) Variant(v Variant) (*Scenario, error) {
 		}
 		return nil, &Error{Problems: []Problem{{File: s.File, Msg: "not a sweep: no variant " + v.Name}}}
 	}
-	vs, err := parseScenario(s.Dir, s.File, s.source, &v)
+	vs, err := parseScenario(s.Dir, s.File, s.source, &v, s)
 	if err != nil {
 		if e, ok := err.(*Error); ok {
 			for i := range e.Problems {
@@ -1024,7 +1024,56 @@ func (d *decoder) applyVariant(s *Scenario, v *Variant) {
 			}
 		}
 		d.decode(o.node, target, o.path)
+		d.reload(root, o.path)
 	}
+}
+
+// reload reads the data file again after a variant set the file key at
+// path (market.price.file): the model read the base's file when it was
+// decoded. A position book is read later, from the key's final value.
+func (d *decoder) reload(root reflect.Value, path string) {
+	parent, ok := strings.CutSuffix(path, ".file")
+	if !ok {
+		return
+	}
+	v, err := walkField(root, parent, false)
+	if err != nil {
+		return
+	}
+	var params any
+	if c, ok := v.Interface().(choice); ok {
+		_, params = c.choice()
+	} else if v.CanAddr() {
+		params = v.Addr().Interface()
+	}
+	if l, ok := params.(fileLoader); ok {
+		l.load(d, parent)
+	}
+}
+
+// readAxisFiles reads the data files that only the values of s's sweep
+// axes name and that decoding them did not read (a position snapshot, a
+// value of market.price.file), so that s's hash covers every file its
+// variants read. Problems are located at the value.
+func (s *Scenario) readAxisFiles() []Problem {
+	var problems []Problem
+	s.eachDataFile(func(field, file string, value ast.Node) {
+		if value == nil || file == "" {
+			return
+		}
+		if _, err := s.store().digest(resolvePath(s.Dir, file)); err != nil {
+			axis := field
+			for _, a := range s.Sweep.Axes {
+				if slices.Contains(a.nodes, value) {
+					axis = a.Field
+				}
+			}
+			line, col := nodePosition(value)
+			problems = append(problems, Problem{File: s.File, Line: line, Column: col, Field: field,
+				Msg: fmt.Sprintf("%v (a value of the axis %s)", err, axis)})
+		}
+	})
+	return problems
 }
 
 // encode writes the sweep section as resolved YAML: every default filled

@@ -91,6 +91,9 @@ func newDocument(meta *Meta, agg *Aggregate, variants []documentVariant, traced 
 	fact("variants", strings.Join(names, ", "))
 	fact("spiral version", meta.Version)
 	fact("scenario SHA-256", meta.ScenarioSHA256)
+	for _, f := range meta.DataFiles {
+		fact("data file", fmt.Sprintf("%s: %s bytes, SHA-256 %s", f.Path, formatCount(int(f.Size)), short(f.SHA256)))
+	}
 	fact("schema version", strconv.Itoa(SchemaVersion))
 	add(facts)
 	add(&paragraph{text: "Every value below is computed from the Parquet results alone (spiral report <out> recomputes it). " +

@@ -22,6 +22,7 @@ type Manifest struct {
 	Description    string           `json:"description,omitempty"`
 	ScenarioSHA256 string           `json:"scenario_sha256"`
 	ScenarioYAML   string           `json:"scenario_yaml"`
+	DataFiles      []DataFile       `json:"data_files"` // data files the scenario read (ScenarioSHA256 covers their contents); [] for none
 	Seed           uint64           `json:"seed"`
 	Paths          int              `json:"paths"`
 	Variants       []string         `json:"variants"`
@@ -57,6 +58,7 @@ func newManifest(meta *Meta, start time.Time) *Manifest {
 		Description:    meta.Description,
 		ScenarioSHA256: meta.ScenarioSHA256,
 		ScenarioYAML:   string(meta.ScenarioYAML),
+		DataFiles:      append([]DataFile{}, meta.DataFiles...),
 		Seed:           meta.Seed,
 		Paths:          meta.Paths,
 		Variants:       []string{meta.Variant},

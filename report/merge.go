@@ -116,7 +116,13 @@ func takeInventory(dir string, variants []string) (*inventory, error) {
 				}
 				for _, k := range append(slices.Clone(sameRunKeys), MetaScenarioName, MetaStepHours, MetaHorizonHours, MetaLiquidations, MetaStablecoin) {
 					if p.md[k] != inv.ref[k] {
-						problem("parts of different runs: %s has %s %q but %s has %q", p.rel, k, short(p.md[k]), refFile, short(inv.ref[k]))
+						why := ""
+						if k == MetaScenarioSHA256 {
+							if d := dataFilesDiffer(p.md, inv.ref, "data file %s differs: sha256 %q vs %q"); d != "" {
+								why = " (" + d + ")"
+							}
+						}
+						problem("parts of different runs: %s has %s %q but %s has %q%s", p.rel, k, short(p.md[k]), refFile, short(inv.ref[k]), why)
 						break
 					}
 				}
@@ -249,8 +255,13 @@ func (inv *inventory) meta(args []string) (Meta, error) {
 	if err != nil {
 		return Meta{}, fmt.Errorf("report: part metadata: %w", err)
 	}
+	files, err := parseDataFiles(md[MetaDataFiles])
+	if err != nil {
+		return Meta{}, fmt.Errorf("report: part metadata: %w", err)
+	}
 	m := Meta{
 		Sweep:        sweep,
+		DataFiles:    files,
 		ScenarioName: md[MetaScenarioName], Description: md[MetaDescription],
 		ScenarioYAML: []byte(md[MetaScenario]), ScenarioSHA256: md[MetaScenarioSHA256],
 		Seed: seed, Paths: inv.paths, Variant: inv.variants[0], Shard: 0, Shards: 1,

@@ -43,6 +43,11 @@ type Meta struct {
 	// Sweep describes the sweep the run belongs to; nil for a run that is
 	// not a sweep. Every variant of a sweep shares the other fields.
 	Sweep *SweepInfo
+	// DataFiles are the data files the scenario read, in its order; nil
+	// when it read none. ScenarioYAML lists them with their digests too
+	// (experiments.Scenario.Resolved), so that ScenarioSHA256 covers their
+	// contents.
+	DataFiles []DataFile
 }
 
 // DefaultPartPaths is the default number of paths per part file: one row
@@ -70,6 +75,9 @@ func (m *Meta) validate() error {
 		m.ScenarioSHA256 = sha
 	} else if m.ScenarioSHA256 != sha {
 		bad("scenario_sha256", "%q is not the SHA-256 of the scenario text (%s)", m.ScenarioSHA256, sha)
+	}
+	if err := validateDataFiles(m.DataFiles); err != nil {
+		bad("data_files", "%v", err)
 	}
 	if m.ScenarioName == "" {
 		bad("scenario_name", "must not be empty")

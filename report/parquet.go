@@ -86,6 +86,10 @@ func fileMetadata(m *Meta, first int) arrow.Metadata {
 		keys = append(keys, MetaSweep)
 		values = append(values, m.Sweep.marshal())
 	}
+	if len(m.DataFiles) > 0 {
+		keys = append(keys, MetaDataFiles)
+		values = append(values, marshalDataFiles(m.DataFiles))
+	}
 	if first >= 0 {
 		keys = append(keys, MetaFirstPath)
 		values = append(values, strconv.Itoa(first))

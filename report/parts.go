@@ -165,7 +165,14 @@ func prepareParts(dir string, meta *Meta, shard Range, mode Mode) ([]Range, erro
 				return nil, fmt.Errorf("report: %w; remove it to redo its paths", err)
 			}
 			if k, got, want := mismatch(p.md, meta); k != "" {
-				return nil, fmt.Errorf("report: %s: part %s %w (%s is %q, this run's is %q)", dir, p.rel, ErrOtherRun, k, short(got), short(want))
+				why := ""
+				if k == MetaScenarioSHA256 {
+					now := map[string]string{MetaDataFiles: marshalDataFiles(meta.DataFiles)}
+					if d := dataFilesDiffer(p.md, now, "data file %s has changed since the part was written: sha256 %q then, %q now"); d != "" {
+						why = "; " + d + "; restore it to resume"
+					}
+				}
+				return nil, fmt.Errorf("report: %s: part %s %w (%s is %q, this run's is %q%s)", dir, p.rel, ErrOtherRun, k, short(got), short(want), why)
 			}
 			end := p.first + int(p.rows)
 			if p.md[MetaFirstPath] != strconv.Itoa(p.first) || p.rows < 1 || end > shard.End() {

@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/spiralrisk/spiral/experiments"
+	"github.com/spiralrisk/spiral/report"
 )
 
 // cmdBreakpoint runs a reverse stress test (docs/breakpoint.md): the
@@ -108,7 +109,7 @@ func cmdBreakpoint(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return fmt.Errorf("breakpoint: %w", err)
 	}
 	if *asJSON {
-		return writeBreakpointJSON(stdout, sc.Name, res)
+		return writeBreakpointJSON(stdout, sc, res)
 	}
 	return writeBreakpointText(stdout, sc.Name, res)
 }
@@ -191,7 +192,10 @@ func (f bpNumber) MarshalJSON() ([]byte, error) {
 	return strconv.AppendFloat(nil, float64(f), 'g', -1, 64), nil
 }
 
-func writeBreakpointJSON(w io.Writer, name string, r *experiments.BreakpointResult) error {
+// writeBreakpointJSON writes r as JSON, with the scenario's name, its
+// hash (after --paths and --seed) and the data files it read, so that the
+// result can be traced to its inputs.
+func writeBreakpointJSON(w io.Writer, sc *experiments.Scenario, r *experiments.BreakpointResult) error {
 	type point struct {
 		Size     bpNumber `json:"size"`
 		Paths    int      `json:"paths"`
@@ -202,24 +206,26 @@ func writeBreakpointJSON(w io.Writer, name string, r *experiments.BreakpointResu
 		Breached bool     `json:"breached"`
 	}
 	out := struct {
-		Scenario   string     `json:"scenario"`
-		Shock      string     `json:"shock"`
-		AtHours    float64    `json:"at_hours"`
-		Target     string     `json:"target"`
-		Prob       float64    `json:"prob"`
-		Confidence float64    `json:"confidence"`
-		Seed       uint64     `json:"seed"`
-		Paths      int        `json:"paths"`
-		Status     string     `json:"status"`
-		Lo         bpNumber   `json:"lo"`
-		Hi         bpNumber   `json:"hi"`
-		Width      bpNumber   `json:"width"`
-		SafeBelow  bpNumber   `json:"safe_below"`
-		BreachAt   bpNumber   `json:"breach_at"`
-		Straddling []bpNumber `json:"straddling"`
-		Monotone   bool       `json:"monotone"`
-		Points     []point    `json:"points"`
-	}{Scenario: name, Shock: string(r.Shock), AtHours: r.At.Hours(), Target: r.Target, Prob: r.Prob,
+		Scenario       string            `json:"scenario"`
+		ScenarioSHA256 string            `json:"scenario_sha256"`
+		DataFiles      []report.DataFile `json:"data_files"`
+		Shock          string            `json:"shock"`
+		AtHours        float64           `json:"at_hours"`
+		Target         string            `json:"target"`
+		Prob           float64           `json:"prob"`
+		Confidence     float64           `json:"confidence"`
+		Seed           uint64            `json:"seed"`
+		Paths          int               `json:"paths"`
+		Status         string            `json:"status"`
+		Lo             bpNumber          `json:"lo"`
+		Hi             bpNumber          `json:"hi"`
+		Width          bpNumber          `json:"width"`
+		SafeBelow      bpNumber          `json:"safe_below"`
+		BreachAt       bpNumber          `json:"breach_at"`
+		Straddling     []bpNumber        `json:"straddling"`
+		Monotone       bool              `json:"monotone"`
+		Points         []point           `json:"points"`
+	}{Scenario: sc.Name, ScenarioSHA256: sc.SHA256(), DataFiles: dataFiles(sc), Shock: string(r.Shock), AtHours: r.At.Hours(), Target: r.Target, Prob: r.Prob,
 		Confidence: experiments.BreakpointConfidence, Seed: r.Seed, Paths: r.Paths, Status: r.Status,
 		Lo: bpNumber(r.Lo), Hi: bpNumber(r.Hi), Width: bpNumber(r.Width), SafeBelow: bpNumber(r.SafeBelow),
 		BreachAt: bpNumber(r.BreachAt), Straddling: []bpNumber{}, Monotone: r.Monotone}

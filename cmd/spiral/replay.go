@@ -191,7 +191,28 @@ func (src *replaySource) openRun(f replayFlags) error {
 	if sc.Seed != m.Seed || sc.Paths != m.Paths {
 		return badInput("%s: the manifest says seed %d and %d paths but its scenario_yaml seed %d and %d paths: the manifest is damaged", file, m.Seed, m.Paths, sc.Seed, sc.Paths)
 	}
+	if err := sameDataFiles(m, sc, dataDir); err != nil {
+		return err
+	}
 	src.manifest, src.scenario = m, sc
+	return nil
+}
+
+// sameDataFiles checks that the data files the replay read from dataDir
+// are those the run recorded in its manifest m: a file with other contents
+// would replay another path, so it is bad input (restore the file, or
+// point --data-dir at the run's copy).
+func sameDataFiles(m *report.Manifest, sc *experiments.Scenario, dataDir string) error {
+	now := sc.DataFiles()
+	for _, then := range m.DataFiles {
+		for _, f := range now {
+			if f.Field == then.Field && f.Path == then.Path && f.SHA256 != then.SHA256 {
+				return badInput("data file %s (%s, read from %s) is not the one the run read: sha256 %s, %d bytes then; %s, %d bytes now: "+
+					"restore it, or give --data-dir the directory that holds the run's copy",
+					then.Path, then.Field, dataDir, then.SHA256, then.Size, f.SHA256, f.Size)
+			}
+		}
+	}
 	return nil
 }
 

@@ -2,8 +2,12 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -210,9 +214,10 @@ func TestReplayPathNotInTheSummary(t *testing.T) {
 	}
 }
 
-// When the run's data files have changed since, the replay is another
-// path: the differing columns are listed with both values, exit 1.
-func TestReplayMismatch(t *testing.T) {
+// When a data file has changed since the run, the replay would be another
+// path: it is refused before anything is simulated or written (exit 2),
+// naming the file and both digests.
+func TestReplayDataFileChanged(t *testing.T) {
 	scenario := replayScenario(t, "")
 	out := runScenario(t, "run", scenario, "--paths", "4")
 	prices := filepath.Join(filepath.Dir(scenario), "prices.csv")
@@ -227,8 +232,46 @@ func TestReplayMismatch(t *testing.T) {
 	if err := os.WriteFile(prices, []byte(changed), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	file := filepath.Join(t.TempDir(), "p0.parquet")
+	_, stderr := replay(t, 2, out, "--path", "0", "--out", file, "--data-dir", filepath.Dir(scenario))
+	if !strings.Contains(stderr, "data file prices.csv (market.price.base.file") || !strings.Contains(stderr, "is not the one the run read") ||
+		strings.Count(stderr, "sha256") != 1 || !strings.Contains(stderr, "bytes then;") {
+		t.Errorf("stderr: %s", stderr)
+	}
+	if _, err := os.Stat(file); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("%s written: %v", file, err)
+	}
+}
+
+// When the replay does not reproduce the run (here: the run's recorded
+// scenario edited behind its back, as a different build would compute
+// another path), the differing columns are listed with both values, exit 1.
+func TestReplayMismatch(t *testing.T) {
+	scenario := replayScenario(t, "")
+	out := runScenario(t, "run", scenario, "--paths", "4")
+	manifest := filepath.Join(out, report.ManifestFile)
+	b, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	text, _ := m["scenario_yaml"].(string)
+	edited := regexp.MustCompile(`(?m)^(\s*reserve_factor:) .*$`).ReplaceAllString(text, "$1 0.35")
+	if edited == text {
+		t.Fatalf("no reserve_factor in the recorded scenario:\n%s", text)
+	}
+	m["scenario_yaml"] = edited
+	if b, err = json.Marshal(m); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(manifest, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	stdout, stderr := replay(t, 1, out, "--path", "0", "--out", filepath.Join(t.TempDir(), "p0.parquet"), "--data-dir", filepath.Dir(scenario))
-	if !strings.Contains(stdout, "differs from the run's summary row in ") || !strings.Contains(stdout, "  min_price_usd") ||
+	if !strings.Contains(stdout, "differs from the run's summary row in ") || !strings.Contains(stdout, "  interest_usd") ||
 		!strings.Contains(stdout, " run ") || !strings.Contains(stdout, ", replay ") {
 		t.Errorf("stdout:\n%s", stdout)
 	}

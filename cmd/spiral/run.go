@@ -61,7 +61,7 @@ func execute(ctx context.Context, verb string, args []string, stdout, stderr io.
 	fs.IntVar(&f.workers, "workers", runtime.GOMAXPROCS(0), "worker goroutines `W`")
 	fs.Var(&f.shard, "shard", "run shard `i/n` of the paths (of a sweep: of its (variant, path) units) (0 ≤ i < n); default from $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT or $JOB_COMPLETION_INDEX, else 0/1")
 	fs.IntVar(&f.shards, "shards", 0, "shard count `n` for $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job's completions; default $SPIRAL_SHARDS)")
-	fs.BoolVar(&f.resume, "resume", false, "keep the complete parts of an earlier run of the same scenario in --out and run only the missing paths")
+	fs.BoolVar(&f.resume, "resume", false, "keep the complete parts of an earlier run of the same scenario (and data files) in --out and run only the missing paths")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress output")
 	fs.BoolVar(&f.overwrite, "overwrite", false, "replace a previous run's output of these paths in --out")
 	fs.IntVar(&f.chunk, "chunk", 0, "paths per work unit (0 = automatic; results do not depend on it)")
@@ -255,6 +255,7 @@ func scenarioMeta(sc *experiments.Scenario, cfg *engine.Config, variants []exper
 		Description:    sc.Description,
 		ScenarioYAML:   sc.Resolved(),
 		ScenarioSHA256: sc.SHA256(),
+		DataFiles:      dataFiles(sc),
 		Seed:           cfg.Seed,
 		Paths:          cfg.Paths,
 		Variant:        experiments.BaseVariant,
@@ -270,6 +271,16 @@ func scenarioMeta(sc *experiments.Scenario, cfg *engine.Config, variants []exper
 		Args:           append([]string{"spiral", verb}, args...),
 		Sweep:          sweepInfo(sc, variants),
 	}
+}
+
+// dataFiles lists the data files sc read, for the outputs; empty, not
+// nil, when there is none.
+func dataFiles(sc *experiments.Scenario) []report.DataFile {
+	out := []report.DataFile{}
+	for _, f := range sc.DataFiles() {
+		out = append(out, report.DataFile{Field: f.Field, Path: f.Path, SHA256: f.SHA256, Size: f.Size})
+	}
+	return out
 }
 
 // resumeCommandFor is the command line of spiral verb args with --resume
