@@ -266,12 +266,10 @@ func (m *market) quote(q float64) float64 {
 	return amm.AmountOut(q, m.poolCol, m.poolAsset, m.l.DEX.Fee)
 }
 
-// sell sells q collateral units into the DEX, moves the market price by the
-// pool's price change and returns the proceeds, USD.
-func (m *market) sell(q float64) float64 { return m.sellQuoted(q, m.quote(q)) }
-
-// sellQuoted is sell when the proceeds out = quote(q) are known.
-func (m *market) sellQuoted(q, out float64) float64 {
+// sell sells q collateral units into the DEX for out = quote(q) USD (the
+// caller has quoted them), moves the market price by the pool's price
+// change and returns the proceeds, out.
+func (m *market) sell(q, out float64) float64 {
 	if m.depth == 0 || q <= 0 {
 		return out
 	}

@@ -482,7 +482,7 @@ func (r *pathRunner) liquidate(step int, s *Summary) (repaid, capacity float64, 
 				}
 				continue
 			}
-			m.sellQuoted(liq.ToLiquidator, proceeds)
+			m.sell(liq.ToLiquidator, proceeds)
 			pool.Repay(liq.Repaid)
 			left -= liq.Repaid
 			repaid += liq.Repaid

@@ -632,34 +632,6 @@ func (s *BookState) parkUp(h, i int) {
 	}
 }
 
-// parkDown moves the element at i of heap h down to its place, like
-// parkUp.
-func (s *BookState) parkDown(h, i int) {
-	hp := s.parkHeaps[h]
-	it := hp[i]
-	start := i
-	for {
-		l := 2*i + 1
-		if l >= len(hp) {
-			break
-		}
-		best := l
-		if r := l + 1; r < len(hp) && hp[r].before(hp[l]) {
-			best = r
-		}
-		if !hp[best].before(it) {
-			break
-		}
-		hp[i] = hp[best]
-		s.setAt(h, i)
-		i = best
-	}
-	if i != start {
-		hp[i] = it
-		s.setAt(h, i)
-	}
-}
-
 // parkCount counts the entries under node i of ratio heap h whose ratio
 // exceeds threshold.
 func (s *BookState) parkCount(h, i int, threshold float64) int {
