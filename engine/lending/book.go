@@ -635,27 +635,7 @@ func (s *BookState) parkUp(h, i int) {
 // parkCount counts the entries under node i of ratio heap h whose ratio
 // exceeds threshold.
 func (s *BookState) parkCount(h, i int, threshold float64) int {
-	hp := s.parkHeaps[h]
-	if i >= len(hp) || !(hp[i].key > threshold) { // the usual case
-		return 0
-	}
-	// Depth-first with an explicit stack: it holds at most one pending
-	// node per level below i, and a heap has fewer than 48 levels.
-	var stack [48]int32
-	stack[0] = int32(i)
-	top := 1
-	n := 0
-	for top > 0 {
-		top--
-		j := int(stack[top])
-		if j >= len(hp) || !(hp[j].key > threshold) {
-			continue
-		}
-		n++
-		stack[top], stack[top+1] = int32(2*j+1), int32(2*j+2)
-		top += 2
-	}
-	return n
+	return countAbove(s.parkHeaps[h], i, threshold)
 }
 
 // EndRound makes the positions set aside in this round candidates again.
@@ -793,12 +773,22 @@ func (s *BookState) untouchedAbove(threshold float64) int {
 	return lo
 }
 
-// heapCount counts the heap nodes under i whose ratio exceeds threshold;
-// a node's children never have a larger ratio, so it prunes at the first
-// node that does not. The recursion is as deep as the heap (log N).
-func (s *BookState) heapCount(i int, threshold float64) int {
-	hp := s.heap
-	if i >= len(hp) || !(hp[i].ratio > threshold) { // the usual case
+// heapCount counts the overlay heap's nodes under i whose ratio exceeds
+// threshold.
+func (s *BookState) heapCount(i int, threshold float64) int { return countAbove(s.heap, i, threshold) }
+
+// keyed is an element of a max-heap ordered by heapKey.
+type keyed interface{ heapKey() float64 }
+
+func (e entry) heapKey() float64     { return e.ratio }
+func (it parkItem) heapKey() float64 { return it.key }
+
+// countAbove counts the nodes under node i of max-heap h whose key exceeds
+// threshold. A node's children never have a larger key, so it prunes at
+// the first node that does not: O(k) for k such nodes, one comparison when
+// there is none (the usual case).
+func countAbove[E keyed](h []E, i int, threshold float64) int {
+	if i >= len(h) || !(h[i].heapKey() > threshold) {
 		return 0
 	}
 	// Depth-first with an explicit stack: it holds at most one pending
@@ -810,7 +800,7 @@ func (s *BookState) heapCount(i int, threshold float64) int {
 	for top > 0 {
 		top--
 		j := int(stack[top])
-		if j >= len(hp) || !(hp[j].ratio > threshold) {
+		if j >= len(h) || !(h[j].heapKey() > threshold) {
 			continue
 		}
 		n++
