@@ -386,3 +386,46 @@ func writeAggregateParquet(path string, a *Aggregate, md arrow.Metadata) (rows i
 	}
 	return rows, nil
 }
+
+// aggregateRow fills one row of aggregate.parquet by column name; the
+// columns left unset are null.
+type aggregateRow struct {
+	w   *tableWriter
+	set []bool
+}
+
+func newAggregateRow(w *tableWriter) *aggregateRow {
+	return &aggregateRow{w: w, set: make([]bool, w.rb.Schema().NumFields())}
+}
+
+func (r *aggregateRow) builder(name string) array.Builder {
+	i := r.w.rb.Schema().FieldIndices(name)[0]
+	r.set[i] = true
+	return r.w.rb.Field(i)
+}
+
+func (r *aggregateRow) str(name, v string) { r.builder(name).(*array.StringBuilder).Append(v) }
+
+func (r *aggregateRow) int(name string, v int) {
+	r.builder(name).(*array.Int64Builder).Append(int64(v))
+}
+
+// float writes v, or null when v is NaN or infinite.
+func (r *aggregateRow) float(name string, v float64) {
+	b := r.builder(name).(*array.Float64Builder)
+	if finite(v) {
+		b.Append(v)
+	} else {
+		b.AppendNull()
+	}
+}
+
+// end appends null to the columns not set and completes the row.
+func (r *aggregateRow) end() error {
+	for k, ok := range r.set {
+		if !ok {
+			r.w.rb.Field(k).AppendNull()
+		}
+	}
+	return r.w.endRow()
+}
