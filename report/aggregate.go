@@ -244,7 +244,9 @@ func probabilityName(p float64) string {
 // round. A sweep adds rows of kind "paired" per (variant, summary column)
 // for every variant but the baseline: n, nulls, mean, sd, se, mean_ci_low,
 // mean_ci_high, min and max of the per-path differences from the variant
-// named in the last column, baseline (null in the other rows).
+// named in the column baseline (null in the other rows). Last come the
+// WarningColumns of the rows of kind "warning", one per (variant,
+// indicator, event) of aggregate.json's early_warning (warning.go).
 func AggregateColumns() []string {
 	cols := []string{"variant", "metric", "n", "nulls", "mean", "sd", "se", "mean_ci_low", "mean_ci_high", "min", "max"}
 	for _, p := range AggregateQuantiles {
@@ -257,7 +259,8 @@ func AggregateColumns() []string {
 	}
 	cols = append(cols, "confidence", "horizon_hours", "paths", "kind")
 	cols = append(cols, RiskColumns...)
-	return append(cols, "baseline")
+	cols = append(cols, "baseline")
+	return append(cols, WarningColumns...)
 }
 
 // RiskColumns are the columns of aggregate.parquet that describe a risk
@@ -268,6 +271,10 @@ var RiskColumns = []string{"label", "convention", "column", "horizon", "statisti
 func aggregateSchema(md arrow.Metadata) *arrow.Schema {
 	var fields []arrow.Field
 	for _, name := range AggregateColumns() {
+		if t := warningColumnType(name); t != nil {
+			fields = append(fields, arrow.Field{Name: name, Type: t, Nullable: true})
+			continue
+		}
 		switch name {
 		case "variant", "metric", "kind":
 			fields = append(fields, arrow.Field{Name: name, Type: arrow.BinaryTypes.String})
@@ -370,11 +377,14 @@ func writeAggregateParquet(path string, a *Aggregate, md arrow.Metadata) (rows i
 				w.rb.Field(i + 7).AppendNull()
 			}
 			for k := i + 8; k < w.rb.Schema().NumFields(); k++ {
-				w.rb.Field(k).AppendNull() // baseline
+				w.rb.Field(k).AppendNull() // baseline, WarningColumns
 			}
 			if err := w.endRow(); err != nil {
 				return 0, err
 			}
+		}
+		if err := writeWarningRows(w, a, &v); err != nil {
+			return 0, err
 		}
 	}
 	if err := writePairedRows(w, a); err != nil {
