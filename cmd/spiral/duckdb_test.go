@@ -98,6 +98,23 @@ func duckdbCheck(t *testing.T, reader, dir string) duckResult {
 	return got
 }
 
+// duckdbQuery runs query.mjs from reader: sql over the output directory
+// dir ($SUMMARY: its summary parts, $OUT: dir), and returns the first row
+// of the result, or with "--rows" in args all rows, as JSON.
+func duckdbQuery(t *testing.T, reader, dir, sql string, args ...string) []byte {
+	t.Helper()
+	cmd := exec.Command("node", append([]string{filepath.Join(reader, "query.mjs"), dir, sql}, args...)...)
+	cmd.Dir = reader
+	raw, err := cmd.Output()
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			t.Fatalf("node query.mjs: %v\n%s", err, ee.Stderr)
+		}
+		t.Fatal(err)
+	}
+	return raw
+}
+
 // An independent reader, DuckDB from npm, reads the Parquet written by
 // spiral run: one row per path, the expected columns and metadata, and the
 // same mean, sd and quantiles as aggregate.json.
