@@ -244,7 +244,9 @@ func probabilityName(p float64) string {
 // round. A sweep adds rows of kind "paired" per (variant, summary column)
 // for every variant but the baseline: n, nulls, mean, sd, se, mean_ci_low,
 // mean_ci_high, min and max of the per-path differences from the variant
-// named in the last column, baseline (null in the other rows).
+// named in the column baseline (null in the other rows). Last come the
+// WarningColumns of the rows of kind "warning", one per (variant,
+// indicator, event) of aggregate.json's early_warning (warning.go).
 func AggregateColumns() []string {
 	cols := []string{"variant", "metric", "n", "nulls", "mean", "sd", "se", "mean_ci_low", "mean_ci_high", "min", "max"}
 	for _, p := range AggregateQuantiles {
@@ -257,7 +259,8 @@ func AggregateColumns() []string {
 	}
 	cols = append(cols, "confidence", "horizon_hours", "paths", "kind")
 	cols = append(cols, RiskColumns...)
-	return append(cols, "baseline")
+	cols = append(cols, "baseline")
+	return append(cols, WarningColumns...)
 }
 
 // RiskColumns are the columns of aggregate.parquet that describe a risk
@@ -268,6 +271,10 @@ var RiskColumns = []string{"label", "convention", "column", "horizon", "statisti
 func aggregateSchema(md arrow.Metadata) *arrow.Schema {
 	var fields []arrow.Field
 	for _, name := range AggregateColumns() {
+		if t := warningColumnType(name); t != nil {
+			fields = append(fields, arrow.Field{Name: name, Type: t, Nullable: true})
+			continue
+		}
 		switch name {
 		case "variant", "metric", "kind":
 			fields = append(fields, arrow.Field{Name: name, Type: arrow.BinaryTypes.String})
@@ -370,11 +377,14 @@ func writeAggregateParquet(path string, a *Aggregate, md arrow.Metadata) (rows i
 				w.rb.Field(i + 7).AppendNull()
 			}
 			for k := i + 8; k < w.rb.Schema().NumFields(); k++ {
-				w.rb.Field(k).AppendNull() // baseline
+				w.rb.Field(k).AppendNull() // baseline, WarningColumns
 			}
 			if err := w.endRow(); err != nil {
 				return 0, err
 			}
+		}
+		if err := writeWarningRows(w, a, &v); err != nil {
+			return 0, err
 		}
 	}
 	if err := writePairedRows(w, a); err != nil {
@@ -385,4 +395,47 @@ func writeAggregateParquet(path string, a *Aggregate, md arrow.Metadata) (rows i
 		return 0, err
 	}
 	return rows, nil
+}
+
+// aggregateRow fills one row of aggregate.parquet by column name; the
+// columns left unset are null.
+type aggregateRow struct {
+	w   *tableWriter
+	set []bool
+}
+
+func newAggregateRow(w *tableWriter) *aggregateRow {
+	return &aggregateRow{w: w, set: make([]bool, w.rb.Schema().NumFields())}
+}
+
+func (r *aggregateRow) builder(name string) array.Builder {
+	i := r.w.rb.Schema().FieldIndices(name)[0]
+	r.set[i] = true
+	return r.w.rb.Field(i)
+}
+
+func (r *aggregateRow) str(name, v string) { r.builder(name).(*array.StringBuilder).Append(v) }
+
+func (r *aggregateRow) int(name string, v int) {
+	r.builder(name).(*array.Int64Builder).Append(int64(v))
+}
+
+// float writes v, or null when v is NaN or infinite.
+func (r *aggregateRow) float(name string, v float64) {
+	b := r.builder(name).(*array.Float64Builder)
+	if finite(v) {
+		b.Append(v)
+	} else {
+		b.AppendNull()
+	}
+}
+
+// end appends null to the columns not set and completes the row.
+func (r *aggregateRow) end() error {
+	for k, ok := range r.set {
+		if !ok {
+			r.w.rb.Field(k).AppendNull()
+		}
+	}
+	return r.w.endRow()
 }

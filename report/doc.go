@@ -166,6 +166,16 @@
 // is left out: the metric columns are those of the parts' schema, so
 // parts of a build with more or fewer summary columns aggregate too.
 //
+// # Early warning
+//
+// Each indicator that is on is scored against each event (first unmet
+// withdrawal, first bad debt) from the aggregates of its warn_* columns:
+// hit rate, median lead and false-alarm rate with their intervals, ranked
+// per event (WarningStats, warning.go). aggregate.json has them as
+// early_warning; aggregate.parquet as rows of kind "warning", written from
+// the same values under the same names (the indicator in metric), in
+// WarningColumns that only those rows use.
+//
 // # Convergence
 //
 // VaR99 and ES99 of bad_debt_usd (stuck_share without a liquidation

@@ -494,10 +494,13 @@ func TestRoundTrip(t *testing.T) {
 		if got := fieldNames(tbl.Schema()); !slices.Equal(got, AggregateColumns()) {
 			t.Fatalf("aggregate.parquet columns = %v, want %v", got, AggregateColumns())
 		}
-		// A row per summary column, then a row per risk metric.
-		risk := len(out.Aggregate().Variants[0].Risk)
-		if tbl.NumRows() != int64(len(engine.SummaryColumns)+risk) || risk == 0 {
-			t.Fatalf("aggregate.parquet rows = %d, want %d summary columns + %d risk metrics", tbl.NumRows(), len(engine.SummaryColumns), risk)
+		// A row per summary column, then a row per risk metric, then a row
+		// per early-warning indicator and event (the thresholds are not in
+		// testYAML: unknown, so every indicator but the depeg is scored).
+		risk, warnings := len(out.Aggregate().Variants[0].Risk), len(out.Aggregate().Variants[0].Warnings)
+		if tbl.NumRows() != int64(len(engine.SummaryColumns)+risk+warnings) || risk == 0 || warnings != 4 {
+			t.Fatalf("aggregate.parquet rows = %d, want %d summary columns + %d risk metrics + %d warnings (4)",
+				tbl.NumRows(), len(engine.SummaryColumns), risk, warnings)
 		}
 		metric := column(t, tbl, "metric").(*array.String)
 		for i := range int(tbl.NumRows()) {
@@ -538,7 +541,7 @@ func TestRoundTrip(t *testing.T) {
 		wantRows := map[string]int64{
 			"summary/variant=base/part-0000000000.parquet": paths,
 			"series/variant=base/part-0000000000.parquet":  traced * steps,
-			"aggregate.parquet":                            int64(len(engine.SummaryColumns) + len(out.Aggregate().Variants[0].Risk)),
+			"aggregate.parquet":                            int64(len(engine.SummaryColumns) + len(out.Aggregate().Variants[0].Risk) + len(out.Aggregate().Variants[0].Warnings)),
 		}
 		for k, v := range wantRows {
 			if m.Rows[k] != v {

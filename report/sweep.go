@@ -517,47 +517,24 @@ func writePairedRows(w *tableWriter, a *Aggregate) error {
 	if a.Sweep == nil {
 		return nil
 	}
-	sch := w.rb.Schema()
-	col := func(name string) int {
-		idx := sch.FieldIndices(name)
-		return idx[0]
-	}
-	set := func(name string, v float64) {
-		b := w.rb.Field(col(name)).(*array.Float64Builder)
-		if finite(v) {
-			b.Append(v)
-		} else {
-			b.AppendNull()
-		}
-	}
 	for _, d := range a.Sweep.Paired {
-		filled := map[int]bool{}
-		mark := func(name string) { filled[col(name)] = true }
-		w.rb.Field(col("variant")).(*array.StringBuilder).Append(d.Variant)
-		w.rb.Field(col("metric")).(*array.StringBuilder).Append(d.Metric)
-		w.rb.Field(col("n")).(*array.Int64Builder).Append(int64(d.N))
-		w.rb.Field(col("nulls")).(*array.Int64Builder).Append(int64(a.Paths - d.N))
-		w.rb.Field(col("confidence")).(*array.Float64Builder).Append(a.Confidence)
-		w.rb.Field(col("paths")).(*array.Int64Builder).Append(int64(a.Paths))
-		w.rb.Field(col("kind")).(*array.StringBuilder).Append("paired")
-		w.rb.Field(col("baseline")).(*array.StringBuilder).Append(d.Baseline)
-		for _, c := range []string{"variant", "metric", "n", "nulls", "confidence", "paths", "kind", "baseline"} {
-			mark(c)
-		}
+		r := newAggregateRow(w)
+		r.str("variant", d.Variant)
+		r.str("metric", d.Metric)
+		r.int("n", d.N)
+		r.int("nulls", a.Paths-d.N)
+		r.float("confidence", a.Confidence)
+		r.int("paths", a.Paths)
+		r.str("kind", "paired")
+		r.str("baseline", d.Baseline)
 		for _, x := range []struct {
 			name string
 			v    float64
 		}{{"mean", d.Mean}, {"sd", d.SD}, {"se", d.SE}, {"mean_ci_low", d.CILow}, {"mean_ci_high", d.CIHigh},
 			{"min", d.Min}, {"max", d.Max}, {"horizon_hours", a.HorizonHours}} {
-			set(x.name, x.v)
-			mark(x.name)
+			r.float(x.name, x.v)
 		}
-		for k := range sch.NumFields() {
-			if !filled[k] {
-				w.rb.Field(k).AppendNull()
-			}
-		}
-		if err := w.endRow(); err != nil {
+		if err := r.end(); err != nil {
 			return err
 		}
 	}

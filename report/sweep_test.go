@@ -131,6 +131,13 @@ func TestSweepAggregates(t *testing.T) {
 	if paired != len(agg.Sweep.Paired) || paired != 4*len(agg.Variants[0].Metrics) {
 		t.Errorf("%d paired rows in aggregate.parquet, want %d", paired, len(agg.Sweep.Paired))
 	}
+	// Every variant has its early-warning rows, as in aggregate.json.
+	warnings := wantWarningRows(t, dir)
+	for _, v := range agg.Variants {
+		if n := warnings[v.Variant]; n != len(v.Warnings) || n == 0 {
+			t.Errorf("variant %s: %d warning rows in aggregate.parquet, want %d", v.Variant, n, len(v.Warnings))
+		}
+	}
 	var j struct {
 		Sweep struct {
 			Paired []struct {
@@ -180,6 +187,12 @@ func TestSweepShardsMerge(t *testing.T) {
 		if string(a) != string(b) {
 			t.Errorf("%s differs between one process and merged shards", f)
 		}
+	}
+	// aggregate.parquet: the same rows (its metadata names the shards).
+	a, _, _ := readParquet(t, filepath.Join(one, AggregateParquet))
+	m, _, _ := readParquet(t, filepath.Join(sharded, AggregateParquet))
+	if !array.TableEqual(a, m) || a.NumRows() == 0 {
+		t.Error("aggregate.parquet differs between one process and merged shards")
 	}
 	if agg.Sweep == nil || len(agg.Sweep.Paired) == 0 {
 		t.Error("merge lost the sweep")

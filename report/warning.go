@@ -3,9 +3,11 @@ package report
 import (
 	"cmp"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/goccy/go-yaml"
 )
 
@@ -226,6 +228,94 @@ func warningsJSON(ws []WarningStats) []jsonWarning {
 			jsonNumber(w.FalseAlarmRate), jsonNumber(w.FalseAlarmCILow), jsonNumber(w.FalseAlarmCIHigh)})
 	}
 	return out
+}
+
+// Each entry of aggregate.json's early_warning is also a row of
+// aggregate.parquet, kind "warning", written from the same jsonWarning
+// value: every field under its JSON name, but for the indicator, which is
+// in the metric column as a risk metric's name is. threshold and paths are
+// columns the other kinds have too; the others are the WarningColumns,
+// null in the other kinds' rows. n is the variant's paths as well (the
+// denominators are event_paths, warned_paths and both_paths) and nulls 0.
+
+// warningField is a field of jsonWarning: its column in aggregate.parquet
+// and the column's type.
+type warningField struct {
+	column string
+	typ    arrow.DataType
+}
+
+// warningFields are jsonWarning's fields in order; WarningColumns are the
+// columns that only rows of kind "warning" use, in that order.
+var warningFields, WarningColumns = func() ([]warningField, []string) {
+	var fields []warningField
+	var only []string
+	t := reflect.TypeFor[jsonWarning]()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		var typ arrow.DataType
+		switch f.Type.Kind() {
+		case reflect.String:
+			typ = arrow.BinaryTypes.String
+		case reflect.Int:
+			typ = arrow.PrimitiveTypes.Int64
+		case reflect.Float64:
+			typ = arrow.PrimitiveTypes.Float64
+		default:
+			panic("report: jsonWarning." + f.Name + " has no Parquet type")
+		}
+		switch name {
+		case "indicator":
+			name = "metric"
+		case "threshold", "paths":
+		default:
+			only = append(only, name)
+		}
+		fields = append(fields, warningField{name, typ})
+	}
+	return fields, only
+}()
+
+// warningColumnType is the type of a column of WarningColumns, nil for
+// the other columns.
+func warningColumnType(name string) arrow.DataType {
+	for _, f := range warningFields {
+		if f.column == name && slices.Contains(WarningColumns, name) {
+			return f.typ
+		}
+	}
+	return nil
+}
+
+// writeWarningRows appends a variant's early_warning entries to
+// aggregate.parquet as rows of kind "warning", in aggregate.json's order
+// (per event, by rank).
+func writeWarningRows(w *tableWriter, a *Aggregate, v *VariantAggregate) error {
+	for _, jw := range warningsJSON(v.Warnings) {
+		r := newAggregateRow(w)
+		r.str("variant", v.Variant)
+		r.str("kind", "warning")
+		r.int("n", jw.Paths)
+		r.int("nulls", 0)
+		r.float("confidence", a.Confidence)
+		r.float("horizon_hours", a.HorizonHours)
+		fv := reflect.ValueOf(jw)
+		for i, f := range warningFields {
+			switch x := fv.Field(i); x.Kind() {
+			case reflect.String:
+				r.str(f.column, x.String())
+			case reflect.Int:
+				r.int(f.column, int(x.Int()))
+			default:
+				r.float(f.column, x.Float())
+			}
+		}
+		if err := r.end(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // warningBlocks is the early-warning section of a variant in the report:

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow/array"
+
 	"github.com/spiralrisk/spiral/engine"
 )
 
@@ -149,6 +151,10 @@ func TestEarlyWarningRanking(t *testing.T) {
 	if got := agg.Variants[0].EarlyWarning; len(got) != 6 || got[0]["indicator"] != "utilization" || got[0]["hit_rate"] == nil {
 		t.Errorf("aggregate.json early_warning: %v", got)
 	}
+	// aggregate.parquet: the same six entries as rows of kind "warning".
+	if rows := wantWarningRows(t, dir); rows["base"] != 6 {
+		t.Errorf("aggregate.parquet has %d warning rows, want 6", rows["base"])
+	}
 	md, err := os.ReadFile(filepath.Join(dir, ReportMarkdown))
 	if err != nil {
 		t.Fatal(err)
@@ -156,6 +162,144 @@ func TestEarlyWarningRanking(t *testing.T) {
 	for _, want := range []string{"## Early warning", "Before the first unmet withdrawal", "Before the first bad debt", "≥ 90 %"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report.md lacks %q", want)
+		}
+	}
+}
+
+// wantWarningRows checks that the rows of kind "warning" in dir's
+// aggregate.parquet are aggregate.json's early_warning entries, variant by
+// variant in the same order: every key of an entry in the column of its
+// name (the indicator in metric) with the same value, null for null; that
+// the other kinds' statistics are null in them and the WarningColumns null
+// in the other kinds' rows. It returns the warning rows per variant.
+func wantWarningRows(t *testing.T, dir string) map[string]int {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, AggregateJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var agg struct {
+		Variants []struct {
+			Variant      string           `json:"variant"`
+			EarlyWarning []map[string]any `json:"early_warning"`
+		} `json:"variants"`
+	}
+	if err := json.Unmarshal(b, &agg); err != nil {
+		t.Fatal(err)
+	}
+	tbl, _, _ := readParquet(t, filepath.Join(dir, AggregateParquet))
+	kind := column(t, tbl, "kind").(*array.String)
+	var rows []int
+	for i := range kind.Len() {
+		if kind.Value(i) == "warning" {
+			rows = append(rows, i)
+			continue
+		}
+		for _, c := range WarningColumns {
+			if !column(t, tbl, c).IsNull(i) {
+				t.Errorf("row %d of kind %s has %s", i, kind.Value(i), c)
+			}
+		}
+	}
+	got := map[string]int{}
+	k := 0
+	for _, v := range agg.Variants {
+		for _, e := range v.EarlyWarning {
+			if k == len(rows) {
+				t.Fatalf("aggregate.parquet has %d warning rows, aggregate.json more", len(rows))
+			}
+			i := rows[k]
+			k++
+			got[v.Variant]++
+			if len(e) != len(WarningColumns)+3 { // + indicator, threshold, paths
+				t.Errorf("aggregate.json early_warning entry has %d keys, aggregate.parquet %d warning columns + 3", len(e), len(WarningColumns))
+			}
+			e["variant"], e["n"], e["nulls"], e["confidence"], e["horizon_hours"] = v.Variant, e["paths"], 0.0, Confidence, 240.0
+			for key, want := range e {
+				name := key
+				if key == "indicator" {
+					name = "metric"
+				}
+				a := column(t, tbl, name)
+				switch want := want.(type) {
+				case nil:
+					if !a.IsNull(i) {
+						t.Errorf("%s %v/%v: aggregate.parquet %s = %s, aggregate.json null", v.Variant, e["indicator"], e["event"], name, a.ValueStr(i))
+					}
+				case string:
+					if s, ok := a.(*array.String); !ok || s.IsNull(i) || s.Value(i) != want {
+						t.Errorf("%s %v/%v: aggregate.parquet %s = %s, aggregate.json %q", v.Variant, e["indicator"], e["event"], name, a.ValueStr(i), want)
+					}
+				case float64:
+					if got := valueAt(t, a, i); got != want {
+						t.Errorf("%s %v/%v: aggregate.parquet %s = %v, aggregate.json %v", v.Variant, e["indicator"], e["event"], name, got, want)
+					}
+				default:
+					t.Errorf("aggregate.json %s: %T", key, want)
+				}
+			}
+			for _, c := range []string{"mean", "p50", "es99", "value", "ci_low", "label", "events", "baseline"} {
+				if !column(t, tbl, c).IsNull(i) {
+					t.Errorf("warning row %d has %s", i, c)
+				}
+			}
+		}
+	}
+	if k != len(rows) {
+		t.Errorf("aggregate.parquet has %d warning rows, aggregate.json %d entries", len(rows), k)
+	}
+	return got
+}
+
+// Indicators that are off are not scored: all off, aggregate.json's
+// early_warning is empty and aggregate.parquet has no warning rows (the
+// summary columns are there, all null). One indicator on that never
+// crosses is scored with null rates and lead, null in both files.
+func TestEarlyWarningOff(t *testing.T) {
+	const paths = 100
+	results := synthetic(0, paths, 0, 24)
+	withLiquidations(results)
+	for k := range results {
+		for i := range results[k].Summary.WarningHour {
+			results[k].Summary.WarningHour[i] = math.NaN()
+		}
+	}
+	for _, c := range []struct {
+		borrowAPR string
+		rows      int
+	}{{"0", 0}, {"0.2", 2}} {
+		dir := filepath.Join(t.TempDir(), "out")
+		m := testMeta(paths)
+		m.ScenarioYAML = append(append([]byte(nil), riskYAML...),
+			"outputs:\n  warnings: {utilization: 0, borrow_apr: "+c.borrowAPR+", queue: 0, depeg: 0, drawdown: 0}\n"...)
+		m.ScenarioSHA256, m.Liquidations = "", true
+		o := mustCreate(t, dir, m, Fresh)
+		feed(t, o.Sink(), results, 50)
+		if err := o.Finish(); err != nil {
+			t.Fatal(err)
+		}
+		ws := o.Aggregate().Variants[0].Warnings
+		if len(ws) != c.rows {
+			t.Errorf("borrow_apr %s: %d warnings, want %d: %+v", c.borrowAPR, len(ws), c.rows, ws)
+		}
+		for _, w := range ws {
+			if w.Indicator != "borrow_apr" || w.WarnedPaths != 0 || !math.IsNaN(w.FalseAlarmRate) || !math.IsNaN(w.MedianLeadHours) || w.HitRate != 0 {
+				t.Errorf("an indicator that never crossed: %+v", w)
+			}
+		}
+		b, err := os.ReadFile(filepath.Join(dir, AggregateJSON))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.rows == 0 && !strings.Contains(string(b), `"early_warning": []`) {
+			t.Error(`aggregate.json lacks "early_warning": []`)
+		}
+		if rows := wantWarningRows(t, dir); rows["base"] != c.rows || len(rows) > 1 {
+			t.Errorf("borrow_apr %s: aggregate.parquet has warning rows %v, want %d", c.borrowAPR, rows, c.rows)
+		}
+		tbl, _, _ := readParquet(t, filepath.Join(dir, AggregateParquet))
+		if got := fieldNames(tbl.Schema()); !slices.Equal(got, AggregateColumns()) {
+			t.Errorf("aggregate.parquet columns = %v, want %v", got, AggregateColumns())
 		}
 	}
 }

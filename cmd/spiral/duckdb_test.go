@@ -80,15 +80,7 @@ func num(t *testing.T, n json.Number) float64 {
 // returns what DuckDB found.
 func duckdbCheck(t *testing.T, reader, dir string) duckResult {
 	t.Helper()
-	cmd := exec.Command("node", filepath.Join(reader, "check.mjs"), dir)
-	cmd.Dir = reader
-	raw, err := cmd.Output()
-	if err != nil {
-		if ee, ok := err.(*exec.ExitError); ok {
-			t.Fatalf("node check.mjs: %v\n%s", err, ee.Stderr)
-		}
-		t.Fatal(err)
-	}
+	raw := duckdbRun(t, reader, "check.mjs", dir)
 	var got duckResult
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
@@ -96,6 +88,30 @@ func duckdbCheck(t *testing.T, reader, dir string) duckResult {
 		t.Fatalf("%v in %s", err, raw)
 	}
 	return got
+}
+
+// duckdbQuery runs query.mjs from reader: sql over the output directory
+// dir ($SUMMARY: its summary parts, $OUT: dir), and returns the first row
+// of the result, or with "--rows" in args all rows, as JSON.
+func duckdbQuery(t *testing.T, reader, dir, sql string, args ...string) []byte {
+	t.Helper()
+	return duckdbRun(t, reader, "query.mjs", append([]string{dir, sql}, args...)...)
+}
+
+// duckdbRun runs the script of reader with node and returns its standard
+// output.
+func duckdbRun(t *testing.T, reader, script string, args ...string) []byte {
+	t.Helper()
+	cmd := exec.Command("node", append([]string{filepath.Join(reader, script)}, args...)...)
+	cmd.Dir = reader
+	raw, err := cmd.Output()
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			t.Fatalf("node %s: %v\n%s", script, err, ee.Stderr)
+		}
+		t.Fatal(err)
+	}
+	return raw
 }
 
 // An independent reader, DuckDB from npm, reads the Parquet written by
