@@ -90,6 +90,13 @@ func TestPartsAndMerge(t *testing.T) {
 	if man.Shards != 4 || man.Paths != paths || man.TracedPaths != 12 || man.Rows[PartPath(SummaryDir, "base", 95)] != 5 {
 		t.Errorf("merged manifest %+v", man)
 	}
+	// The aggregate covers every shard; its metadata says so as a single
+	// process's does.
+	_, kvSingle, _ := readParquet(t, filepath.Join(single, AggregateParquet))
+	_, kvMerged, _ := readParquet(t, filepath.Join(sharded, AggregateParquet))
+	if kvMerged[MetaShard] != "0/1" || kvSingle[MetaShard] != "0/1" {
+		t.Errorf("aggregate.parquet spiral.shard: merged %q, single process %q; want 0/1", kvMerged[MetaShard], kvSingle[MetaShard])
+	}
 	// Merging again gives the same aggregates.
 	again, err := Merge(sharded, MergeOptions{})
 	if err != nil || jsonOf(t, again) != jsonOf(t, agg) {
