@@ -374,6 +374,9 @@ func (s *Scenario) build() (*engine.Config, []Problem) {
 	polProblems, polDrop := s.policy(cfg)
 	problems = append(problems, polProblems...)
 	drop = append(drop, polDrop...)
+	dataDrop, dataProblems := s.withoutData(s.Market.Price, "market.price")
+	problems = append(problems, dataProblems...)
+	drop = append(drop, dataDrop...)
 	for _, err := range engine.Problems(cfg.Validate()) {
 		path, msg := splitProblem(err.Error())
 		if path == "outputs.trace_every" && everyChecked || dropped(path, drop) {
