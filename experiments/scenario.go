@@ -253,13 +253,17 @@ func parseScenario(dir, filename string, data []byte, variant *Variant, sweep *S
 		s.Oracle = new(Oracle)
 		s.Oracle.setDefaults()
 	}
+	// The problems of decoding the scenario itself; those of the sweep
+	// section (whose axis values have the field paths of the scenario's
+	// fields) concern the sweep's values, not the scenario's fields.
+	decoded := len(d.problems)
 	if sweepEntry != nil && variant == nil {
 		s.Sweep = d.decodeSweep(sweepEntry, s)
 		s.source = data
 	}
 	problems := d.problems
 	for _, c := range s.checks(len(d.problems) > 0) {
-		if !overlaps(c.Field, d.problems) {
+		if !overlaps(c.Field, d.problems[:decoded]) {
 			problems = append(problems, c)
 		}
 	}
