@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -109,7 +110,9 @@ func (d *decoder) readPrices(file, path string) *stochastic.PriceSeries {
 		return nil // reported as a missing key
 	}
 	if file == "" {
-		d.problemAtValue(path, "must name a CSV file of prices")
+		if !d.hasProblem(path) { // else the value did not decode: reported
+			d.problemAtValue(path, "must name a CSV file of prices")
+		}
 		return nil
 	}
 	series, err := d.data.prices(resolvePath(d.dir, file))
@@ -118,6 +121,43 @@ func (d *decoder) readPrices(file, path string) *stochastic.PriceSeries {
 		return nil
 	}
 	return series
+}
+
+// hasProblem reports whether a problem concerning the field at path was
+// recorded.
+func (d *decoder) hasProblem(path string) bool {
+	return slices.ContainsFunc(d.problems, func(p Problem) bool { return p.Field == path })
+}
+
+// withoutData returns the fields of the price model m at path (and of its
+// bases) that the engine checks against the contents of a data file that
+// did not load, and the problems those fields have whatever the file
+// holds. The engine's check would only follow from the file's problem,
+// which is reported: a block length "in [1, 0] returns" for a history
+// with no returns read.
+func (s *Scenario) withoutData(m PriceModel, path string) (drop []string, problems []Problem) {
+	switch p := m.Spec.(type) {
+	case *Historical:
+		if p.series == nil {
+			// Within the history's length (the engine checks it only
+			// with a valid interval, which comes from the file).
+			drop = append(drop, join(path, "offset"))
+		}
+	case *Bootstrap:
+		if p.series == nil {
+			field := join(path, "block_length")
+			drop = append(drop, field)
+			if p.BlockLength < 1 {
+				problems = append(problems, s.problemAt(field,
+					fmt.Sprintf("must be in [1, the number of returns in the file], got %d", p.BlockLength)))
+			}
+		}
+	case *Scripted:
+		return s.withoutData(p.Base, join(path, "base"))
+	case *Bridge:
+		return s.withoutData(p.Base, join(path, "base"))
+	}
+	return drop, problems
 }
 
 // DataFile is a data file that a scenario reads, as recorded in the

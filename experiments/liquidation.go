@@ -305,12 +305,18 @@ func (s *Scenario) book(cfg *engine.Config) (*lending.Book, []Problem) {
 	ltValid := lt > 0 && lt < 1
 	var problems []Problem
 	var key bookKey
-	if p.File != "" {
+	// A file key whose value did not decode (reported) leaves File empty:
+	// the book is still the file's, not a generated one lacking its keys.
+	_, fileGiven := s.positions["positions.file"]
+	if p.File != "" || fileGiven {
 		values := []float64{float64(p.Count), p.DebtShare, p.SizeAlpha, p.MedianHealth, p.HealthSpread} // as generatedKeys
 		for i, k := range generatedKeys {
 			if values[i] != 0 {
 				problems = append(problems, s.problemAt("positions."+k, "not allowed with positions.file: a book is either generated or read from a file"))
 			}
+		}
+		if p.File == "" {
+			problems = append(problems, s.problemAt("positions.file", "must name a CSV file of positions"))
 		}
 		if len(problems) > 0 || !ltValid {
 			return nil, problems

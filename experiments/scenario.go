@@ -253,13 +253,17 @@ func parseScenario(dir, filename string, data []byte, variant *Variant, sweep *S
 		s.Oracle = new(Oracle)
 		s.Oracle.setDefaults()
 	}
+	// The problems of decoding the scenario itself; those of the sweep
+	// section (whose axis values have the field paths of the scenario's
+	// fields) concern the sweep's values, not the scenario's fields.
+	decoded := len(d.problems)
 	if sweepEntry != nil && variant == nil {
 		s.Sweep = d.decodeSweep(sweepEntry, s)
 		s.source = data
 	}
 	problems := d.problems
 	for _, c := range s.checks(len(d.problems) > 0) {
-		if !overlaps(c.Field, d.problems) {
+		if !overlaps(c.Field, d.problems[:decoded]) {
 			problems = append(problems, c)
 		}
 	}
@@ -374,6 +378,9 @@ func (s *Scenario) build() (*engine.Config, []Problem) {
 	polProblems, polDrop := s.policy(cfg)
 	problems = append(problems, polProblems...)
 	drop = append(drop, polDrop...)
+	dataDrop, dataProblems := s.withoutData(s.Market.Price, "market.price")
+	problems = append(problems, dataProblems...)
+	drop = append(drop, dataDrop...)
 	for _, err := range engine.Problems(cfg.Validate()) {
 		path, msg := splitProblem(err.Error())
 		if path == "outputs.trace_every" && everyChecked || dropped(path, drop) {

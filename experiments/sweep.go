@@ -433,7 +433,7 @@ func (d *decoder) checkSweep(sw *Sweep, base *Scenario, mv *ast.MappingValueNode
 		for k, n := range a.nodes {
 			v := reflect.New(target.Type()).Elem()
 			before := len(d.problems)
-			d.decode(n, v, a.Field)
+			d.decodeAxisValue(n, v, a)
 			if len(d.problems) > before {
 				// Name the axis: the problem is in the sweep section.
 				for p := before; p < len(d.problems); p++ {
@@ -745,11 +745,7 @@ func (a *Axis) at01(u float64, grid bool) (AxisValue, override) {
 		k = min(int(u*float64(len(a.nodes))), len(a.nodes)-1)
 	}
 	o.node = a.nodes[k]
-	o.at.valueLine, o.at.valueColumn = nodePosition(a.nodes[k])
-	o.at.collection = isCollection(a.nodes[k])
-	if o.at.collection {
-		o.at.keyLine, o.at.keyColumn = o.at.valueLine, o.at.valueColumn
-	}
+	o.at = a.valueAt(o.node)
 	num := math.NaN()
 	if k < len(a.Values) {
 		num = a.Values[k]
@@ -759,6 +755,31 @@ func (a *Axis) at01(u float64, grid bool) (AxisValue, override) {
 		label = a.Labels[k]
 	}
 	return AxisValue{Number: num, Label: label, Index: k}, o
+}
+
+// valueAt is the position of the field of axis a when it holds the listed
+// value n: where the problems of the value itself are reported (at its
+// start, or at its first key for a mapping).
+func (a *Axis) valueAt(n ast.Node) position {
+	p := a.at
+	p.valueLine, p.valueColumn = nodePosition(n)
+	p.collection = isCollection(n)
+	if p.collection {
+		p.keyLine, p.keyColumn = mappingStart(n)
+	}
+	return p
+}
+
+// decodeAxisValue decodes the listed value n of axis a into v. The
+// positions recorded meanwhile are the value's, in the sweep section: they
+// locate the value's problems and are then dropped, so that the base
+// scenario's positions of the same field paths, which locate the base's
+// own problems, stay as they are.
+func (d *decoder) decodeAxisValue(n ast.Node, v reflect.Value, a *Axis) {
+	base := d.positions
+	d.positions = map[string]position{a.Field: a.valueAt(n)}
+	defer func() { d.positions = base }()
+	d.decode(n, v, a.Field)
 }
 
 func isCollection(n ast.Node) bool {

@@ -330,3 +330,62 @@ func FuzzSweep(f *testing.F) {
 		_ = s.CheckVariants()
 	})
 }
+
+// Decoding the values of an axis records their positions apart from the
+// base scenario's: a problem of the base is reported at the base's line
+// even when an axis sets the same field elsewhere in the file, a problem
+// of a value at the value, and a problem of the base is not hidden by a
+// problem of a value at the same field path.
+func TestSweepProblemPositions(t *testing.T) {
+	axis := `sweep:
+  axes:
+    market.price:
+      - {model: gbm, initial: 100, volatility: 0.5}
+      - model: gbm
+        initial: 100
+        volatility: 30
+`
+	price := func(initial, volatility string) string {
+		return withPrice("  price:\n    model: gbm\n    initial: " + initial + "\n    volatility: " + volatility + "\n")
+	}
+	// A value without a required key: at the value's first key.
+	incomplete := "      - {model: gbm, initial: 99}\n"
+	missing := markedProblem{"^model: gbm, initial: 99}", "market.price.volatility", "missing required key (a value of the axis market.price)"}
+	runProblemCases(t, t.TempDir(), []problemCase{
+		{"base problem at a field an axis sets", price("100", "20") + axis + incomplete, []markedProblem{
+			{"volatility: 20", "market.price.volatility", "must be in [0, 10] per √year, got 20"},
+			missing}},
+		{"base and value problems at the same field", price("-1", "0.5") + strings.Replace(axis, "initial: 100\n        volatility: 30", "initial: abc\n        volatility: 30", 1) + incomplete,
+			[]markedProblem{
+				{"initial: -1", "market.price.initial", "must be finite and > 0 USD, got -1"},
+				{"initial: abc", "market.price.initial", `expected a number, got the string "abc" (a value of the axis market.price)`},
+				missing}},
+	})
+
+	// With the base valid, a variant's problem is at its value.
+	src := price("100", "0.2") + axis
+	s, err := Parse("s.yaml", []byte(src))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, src)
+	}
+	var e *Error
+	if err := s.CheckVariants(); !errors.As(err, &e) {
+		t.Fatalf("CheckVariants: %v, want *Error", err)
+	}
+	line, col := posOf(t, src, "volatility: 30", len("volatility: "))
+	checkProblems(t, e.Problems, []want{{line, col, "market.price.volatility", "must be in [0, 10] per √year, got 30 (variant v001)"}})
+
+	// The same in a section of the liquidation spiral.
+	text := strings.Replace(sweepFile(t, `sweep:
+  axes:
+    liquidators.rules:
+      - {bonus: 0.05, close_factor: 0.5}
+      - {bonus: 0.1, close_factor: 0.5}
+`), "    bonus: 0.05\n    close_factor: 0.5\n", "    bonus: 0.9\n    close_factor: 0.5\n", 1)
+	_, err = Parse("s.yaml", []byte(text))
+	if !errors.As(err, &e) {
+		t.Fatalf("Parse: %v, want *Error", err)
+	}
+	line, col = posOf(t, text, "bonus: 0.9", len("bonus: "))
+	checkProblems(t, e.Problems, []want{{line, col, "liquidators.rules.bonus", "must be in [0, 0.5]"}})
+}
