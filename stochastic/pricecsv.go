@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // MinPriceRows is the fewest prices [ReadPriceCSV] accepts.
@@ -128,7 +129,7 @@ func ReadPriceCSV(r io.Reader, name string) (PriceSeries, error) {
 	if timeCol < 0 && unixCol >= 0 {
 		timeCol, unix = unixCol, true
 	}
-	have := strings.Join(header, ",")
+	have := clip(strings.Join(header, ","))
 	if timeCol < 0 {
 		return fail(1, "timestamp", "missing column: want a timestamp (RFC 3339) or unix (seconds) column in the header, have %q", have)
 	}
@@ -154,31 +155,35 @@ func ReadPriceCSV(r io.Reader, name string) (PriceSeries, error) {
 		if unix {
 			sec, err := strconv.ParseFloat(raw, 64)
 			if err != nil || math.IsNaN(sec) || math.IsInf(sec, 0) {
-				return fail(line, timeName, "want seconds since 1970 (a number), got %q", raw)
+				return fail(line, timeName, "want seconds since 1970 (a number), got %q", clip(raw))
+			}
+			if sec < minUnixSeconds || sec > maxUnixSeconds {
+				return fail(line, timeName, "want seconds since 1970 from %.0f (year 1) to %.0f (year 9999), got %q",
+					float64(minUnixSeconds), float64(maxUnixSeconds), clip(raw))
 			}
 			whole, frac := math.Modf(sec)
 			t = time.Unix(int64(whole), int64(math.Round(frac*1e9))).UTC()
 		} else {
 			t, err = time.Parse(time.RFC3339Nano, raw)
 			if err != nil {
-				return fail(line, timeName, "want an RFC 3339 time such as 2020-03-12T00:00:00Z, got %q", raw)
+				return fail(line, timeName, "want an RFC 3339 time such as 2020-03-12T00:00:00Z, got %q", clip(raw))
 			}
 		}
 		if n := len(s.Times); n > 0 {
 			switch prev := s.Times[n-1]; {
 			case t.Equal(prev):
-				return fail(line, timeName, "duplicate time %s (same as the previous row)", raw)
+				return fail(line, timeName, "duplicate time %s (same as the previous row)", clip(raw))
 			case t.Before(prev):
-				return fail(line, timeName, "time %s is before the previous row's %s: rows must be sorted by time", raw, prev.Format(time.RFC3339))
+				return fail(line, timeName, "time %s is before the previous row's %s: rows must be sorted by time", clip(raw), prev.Format(time.RFC3339))
 			}
 		}
 		rawPrice := strings.TrimSpace(rec[closeCol])
 		p, err := strconv.ParseFloat(rawPrice, 64)
 		if err != nil {
-			return fail(line, "close", "want a number, got %q", rawPrice)
+			return fail(line, "close", "want a number, got %q", clip(rawPrice))
 		}
 		if !finitePositive(p) {
-			return fail(line, "close", "want a finite price > 0, got %q", rawPrice)
+			return fail(line, "close", "want a finite price > 0, got %q", clip(rawPrice))
 		}
 		s.Times = append(s.Times, t)
 		s.Prices = append(s.Prices, p)
@@ -201,4 +206,25 @@ func ReadPriceCSV(r io.Reader, name string) (PriceSeries, error) {
 		}
 	}
 	return s, nil
+}
+
+// The unix column's range: the times RFC 3339 can write, years 1 to 9999.
+const (
+	minUnixSeconds = -62135596800
+	maxUnixSeconds = 253402300799
+)
+
+// clip shortens a field quoted in an error to its first 60 bytes (whole
+// UTF-8 characters) and its length, so that a huge bad field does not make
+// a huge message.
+func clip(field string) string {
+	const most = 60
+	if len(field) <= most {
+		return field
+	}
+	cut := most
+	for cut > 0 && !utf8.RuneStart(field[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", field[:cut], len(field))
 }

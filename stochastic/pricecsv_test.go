@@ -93,12 +93,19 @@ func TestReadPriceCSV(t *testing.T) {
 		{"unsorted", csvRows("timestamp,close", 40, func(i int, ts time.Time) string { return bad(i, ts, "unsorted") }), "f.csv:7: timestamp: time 2020-01-03T00:00:00Z is before the previous row's 2020-01-05T00:00:00Z: rows must be sorted by time"},
 		{"duplicate", csvRows("timestamp,close", 40, func(i int, ts time.Time) string { return bad(i, ts, "duplicate") }), "f.csv:7: timestamp: duplicate time 2020-01-05T00:00:00Z"},
 		{"bad unix", "unix,close\n1577836800,1\nsoon,2\n", `f.csv:3: unix: want seconds since 1970 (a number), got "soon"`},
+		{"unix too late", "unix,close\n1577836800,1\n1e300,2\n", `f.csv:3: unix: want seconds since 1970 from -62135596800 (year 1) to 253402300799 (year 9999), got "1e300"`},
+		{"unix too early", "unix,close\n-1e12,1\n", `f.csv:2: unix: want seconds since 1970 from -62135596800 (year 1) to 253402300799 (year 9999), got "-1e12"`},
+		{"huge bad field", "timestamp,close\n2020-01-01T00:00:00Z," + strings.Repeat("é", 1e6) + "\n",
+			`f.csv:2: close: want a number, got "` + strings.Repeat("é", 30) + `… (2000000 bytes)"`},
 		{"ragged", "timestamp,close\n2020-01-01T00:00:00Z,1,7\n", "f.csv:2: wrong number of fields"},
 		{"too few", csvRows("timestamp,close", 29, func(i int, ts time.Time) string { return bad(i, ts, "") }), "f.csv:30: too few rows: want at least 30 prices, got 29"},
 	} {
 		_, err := ReadPriceCSV(strings.NewReader(c.input), "f.csv")
 		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
 			t.Errorf("%s: error %q, want it to start with %q", c.name, err, c.want)
+		}
+		if err != nil && len(err.Error()) > 300 {
+			t.Errorf("%s: an error of %d bytes", c.name, len(err.Error()))
 		}
 	}
 }
