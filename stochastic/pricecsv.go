@@ -129,7 +129,7 @@ func ReadPriceCSV(r io.Reader, name string) (PriceSeries, error) {
 	if timeCol < 0 && unixCol >= 0 {
 		timeCol, unix = unixCol, true
 	}
-	have := clip(strings.Join(header, ","))
+	have := ClipField(strings.Join(header, ","))
 	if timeCol < 0 {
 		return fail(1, "timestamp", "missing column: want a timestamp (RFC 3339) or unix (seconds) column in the header, have %q", have)
 	}
@@ -155,35 +155,35 @@ func ReadPriceCSV(r io.Reader, name string) (PriceSeries, error) {
 		if unix {
 			sec, err := strconv.ParseFloat(raw, 64)
 			if err != nil || math.IsNaN(sec) || math.IsInf(sec, 0) {
-				return fail(line, timeName, "want seconds since 1970 (a number), got %q", clip(raw))
+				return fail(line, timeName, "want seconds since 1970 (a number), got %q", ClipField(raw))
 			}
 			if sec < minUnixSeconds || sec > maxUnixSeconds {
 				return fail(line, timeName, "want seconds since 1970 from %.0f (year 1) to %.0f (year 9999), got %q",
-					float64(minUnixSeconds), float64(maxUnixSeconds), clip(raw))
+					float64(minUnixSeconds), float64(maxUnixSeconds), ClipField(raw))
 			}
 			whole, frac := math.Modf(sec)
 			t = time.Unix(int64(whole), int64(math.Round(frac*1e9))).UTC()
 		} else {
 			t, err = time.Parse(time.RFC3339Nano, raw)
 			if err != nil {
-				return fail(line, timeName, "want an RFC 3339 time such as 2020-03-12T00:00:00Z, got %q", clip(raw))
+				return fail(line, timeName, "want an RFC 3339 time such as 2020-03-12T00:00:00Z, got %q", ClipField(raw))
 			}
 		}
 		if n := len(s.Times); n > 0 {
 			switch prev := s.Times[n-1]; {
 			case t.Equal(prev):
-				return fail(line, timeName, "duplicate time %s (same as the previous row)", clip(raw))
+				return fail(line, timeName, "duplicate time %s (same as the previous row)", ClipField(raw))
 			case t.Before(prev):
-				return fail(line, timeName, "time %s is before the previous row's %s: rows must be sorted by time", clip(raw), prev.Format(time.RFC3339))
+				return fail(line, timeName, "time %s is before the previous row's %s: rows must be sorted by time", ClipField(raw), prev.Format(time.RFC3339))
 			}
 		}
 		rawPrice := strings.TrimSpace(rec[closeCol])
 		p, err := strconv.ParseFloat(rawPrice, 64)
 		if err != nil {
-			return fail(line, "close", "want a number, got %q", clip(rawPrice))
+			return fail(line, "close", "want a number, got %q", ClipField(rawPrice))
 		}
 		if !finitePositive(p) {
-			return fail(line, "close", "want a finite price > 0, got %q", clip(rawPrice))
+			return fail(line, "close", "want a finite price > 0, got %q", ClipField(rawPrice))
 		}
 		s.Times = append(s.Times, t)
 		s.Prices = append(s.Prices, p)
@@ -214,10 +214,11 @@ const (
 	maxUnixSeconds = 253402300799
 )
 
-// clip shortens a field quoted in an error to its first 60 bytes (whole
-// UTF-8 characters) and its length, so that a huge bad field does not make
-// a huge message.
-func clip(field string) string {
+// ClipField shortens a field of an input file that an error message quotes
+// to its first 60 bytes (whole UTF-8 characters) followed by its length,
+// so that a huge bad field does not make a huge message; a field of at
+// most 60 bytes is returned as it is.
+func ClipField(field string) string {
 	const most = 60
 	if len(field) <= most {
 		return field

@@ -8,6 +8,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/spiralrisk/spiral/stochastic"
 )
 
 // Book CSV columns. A snapshot has a header naming at least these columns,
@@ -93,7 +95,7 @@ func ReadBookCSV(r io.Reader, name string, lt float64) (*Book, error) {
 		if s, ok := field(idCol); !ok {
 			fail(csvID, "expected an integer id, the field is missing")
 		} else if id, err := strconv.Atoi(s); err != nil {
-			fail(csvID, fmt.Sprintf("expected an integer id, got %q", s))
+			fail(csvID, fmt.Sprintf("expected an integer id, got %q", stochastic.ClipField(s)))
 		} else if l, dup := firstLine[id]; dup {
 			fail(csvID, fmt.Sprintf("expected a unique id, %d is also on line %d", id, l))
 		} else {
@@ -109,11 +111,11 @@ func ReadBookCSV(r io.Reader, name string, lt float64) (*Book, error) {
 			v, err := strconv.ParseFloat(s, 64)
 			switch {
 			case err != nil && !errors.Is(err, strconv.ErrRange):
-				fail(column, fmt.Sprintf("expected a number ≥ 0 (%s), got %q", unit, s))
+				fail(column, fmt.Sprintf("expected a number ≥ 0 (%s), got %q", unit, stochastic.ClipField(s)))
 			case math.IsNaN(v) || math.IsInf(v, 0):
-				fail(column, fmt.Sprintf("expected a finite number ≥ 0 (%s), got %q", unit, s))
+				fail(column, fmt.Sprintf("expected a finite number ≥ 0 (%s), got %q", unit, stochastic.ClipField(s)))
 			case v < 0:
-				fail(column, fmt.Sprintf("expected a number ≥ 0 (%s), got %q", unit, s))
+				fail(column, fmt.Sprintf("expected a number ≥ 0 (%s), got %q", unit, stochastic.ClipField(s)))
 			}
 			return v
 		}

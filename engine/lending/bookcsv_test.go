@@ -51,6 +51,7 @@ func TestReadBookCSVErrors(t *testing.T) {
 		}},
 		{"repeated column", "id,id,collateral,debt_usd\n", []string{"f.csv:1: id: expected the column once"}},
 		{"bad number", h + "1,abc,2\n", []string{`f.csv:2: collateral: expected a number ≥ 0 (units), got "abc"`}},
+		{"huge bad field", h + "1,1," + strings.Repeat("x", 1<<20) + "\n", []string{`f.csv:2: debt_usd: expected a number ≥ 0 (USD), got "` + strings.Repeat("x", 60) + `… (1048576 bytes)"`}},
 		{"NaN", h + "1,1,NaN\n", []string{`f.csv:2: debt_usd: expected a finite number ≥ 0 (USD), got "NaN"`}},
 		{"Inf", h + "1,+Inf,1\n", []string{`f.csv:2: collateral: expected a finite number`}},
 		{"overflow", h + "1,1,1e400\n", []string{`f.csv:2: debt_usd: expected a finite number`}},
