@@ -1,7 +1,7 @@
 package stochastic
 
 import (
-	"fmt"
+	"errors"
 	"math"
 )
 
@@ -19,15 +19,17 @@ type GBM struct {
 
 // Validate reports the first parameter outside its range.
 func (g GBM) Validate() error {
-	switch {
-	case !(g.Initial > 0) || math.IsInf(g.Initial, 0):
-		return fmt.Errorf("initial: must be finite and > 0 USD, got %v", g.Initial)
-	case !(g.Drift >= -10 && g.Drift <= 10):
-		return fmt.Errorf("drift: must be in [-10, 10] per year, got %v", g.Drift)
-	case !(g.Volatility >= 0 && g.Volatility <= 10):
-		return fmt.Errorf("volatility: must be in [0, 10] per √year, got %v", g.Volatility)
+	var errs []error
+	if !finitePositive(g.Initial) {
+		errs = append(errs, rangeError("initial", "finite and > 0 USD", g.Initial))
 	}
-	return nil
+	if !inRange(g.Drift, -10, 10) {
+		errs = append(errs, rangeError("drift", "in [-10, 10] per year", g.Drift))
+	}
+	if !inRange(g.Volatility, 0, 10) {
+		errs = append(errs, rangeError("volatility", "in [0, 10] per √year", g.Volatility))
+	}
+	return errors.Join(errs...)
 }
 
 // NewSampler returns a sampler for steps of dt years.

@@ -106,3 +106,34 @@ func TestCheckStepForwarding(t *testing.T) {
 	}()
 	garch.NewSampler(7 * hourYears)
 }
+
+// Validate reports every bad parameter at once, one line each, so that a
+// scenario with several mistakes is fixed in one go.
+func TestValidateReportsEveryProblem(t *testing.T) {
+	nan := math.NaN()
+	for _, c := range []struct {
+		v    validator
+		want []string
+	}{
+		{GBM{Initial: 0, Drift: nan, Volatility: -1}, []string{"initial: ", "drift: ", "volatility: "}},
+		{Merton{Initial: -1, Drift: 11, Volatility: nan, JumpIntensity: -1, JumpMean: 4, JumpStdDev: 3},
+			[]string{"initial: ", "drift: ", "volatility: ", "jump_intensity: ", "jump_mean: ", "jump_std_dev: "}},
+		{Whales{Rate: nan, MinSize: 0, Alpha: 0}, []string{"rate: ", "min_size: ", "alpha: "}},
+	} {
+		err := c.v.Validate()
+		if err == nil {
+			t.Errorf("%T: accepted", c.v)
+			continue
+		}
+		lines := strings.Split(err.Error(), "\n")
+		if len(lines) != len(c.want) {
+			t.Errorf("%T: %d problems, want %d: %v", c.v, len(lines), len(c.want), err)
+			continue
+		}
+		for i, w := range c.want {
+			if !strings.HasPrefix(lines[i], w) {
+				t.Errorf("%T: problem %d is %q, want one on %q", c.v, i, lines[i], w)
+			}
+		}
+	}
+}
