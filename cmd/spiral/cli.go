@@ -2,13 +2,17 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/spiralrisk/spiral/experiments"
 )
@@ -238,9 +242,13 @@ var buildVersion string
 // merge refuses to mix parts of different builds: the release or
 // buildVersion (else "devel", with the VCS revision when the build recorded
 // it), and GOAMD64, which decides whether floating point is fused and so
-// whether results are bit-identical (DESIGN §3).
+// whether results are bit-identical (DESIGN §3). A build that names no
+// commit, or a commit with uncommitted changes ("-dirty", or
+// vcs.modified), could be any of many different programs under that name,
+// so it also carries the first 12 hex digits of its executable's SHA-256
+// ("+exe.<digest>"): two such builds never pass for one.
 func version() string {
-	v, amd64 := "devel", ""
+	v, amd64, modified := "devel", "", false
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 			v = bi.Main.Version
@@ -251,16 +259,42 @@ func version() string {
 				if v == "devel" {
 					v += "+" + s.Value[:min(12, len(s.Value))]
 				}
+			case "vcs.modified":
+				modified = s.Value == "true"
 			case "GOAMD64":
 				amd64 = s.Value
 			}
 		}
 	}
 	if buildVersion != "" {
-		v = buildVersion
+		v, modified = buildVersion, false
+	}
+	if v == "devel" || modified || strings.HasSuffix(v, "-dirty") {
+		if d := executableDigest(); d != "" {
+			v += "+exe." + d
+		}
 	}
 	if amd64 != "" {
 		v += " GOAMD64=" + amd64
 	}
 	return v
 }
+
+// executableDigest is the first 12 hex digits of the SHA-256 of the running
+// executable, "" if it cannot be read; computed once.
+var executableDigest = sync.OnceValue(func() string {
+	path, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return ""
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
+})

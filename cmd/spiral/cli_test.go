@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"flag"
 	"os"
 	"path/filepath"
@@ -205,5 +207,38 @@ func TestShardsCoverThePaths(t *testing.T) {
 	}
 	if seen != 10 {
 		t.Fatalf("shards cover %d of 10 paths", seen)
+	}
+}
+
+// A build that names no clean commit carries its executable's digest, so
+// that merge never takes two different such builds for one; a release or a
+// clean commit does not (rebuilding it gives the same name).
+func TestVersionNamesTheBuild(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Skip(err)
+	}
+	b, err := os.ReadFile(exe)
+	if err != nil {
+		t.Skip(err)
+	}
+	sum := sha256.Sum256(b)
+	digest := "+exe." + hex.EncodeToString(sum[:])[:12]
+	defer func(v string) { buildVersion = v }(buildVersion)
+	for _, c := range []struct {
+		build      string
+		wantPrefix string
+		wantDigest bool
+	}{
+		{"", "devel", true}, // a test binary records no VCS revision
+		{"v1.2.3", "v1.2.3", false},
+		{"af55c59", "af55c59", false},
+		{"af55c59-dirty", "af55c59-dirty", true},
+	} {
+		buildVersion = c.build
+		v := version()
+		if !strings.HasPrefix(v, c.wantPrefix) || strings.Contains(v, digest) != c.wantDigest || !c.wantDigest && strings.Contains(v, "+exe.") {
+			t.Errorf("buildVersion %q: version %q, want it to start with %q and carry the digest %s: %v", c.build, v, c.wantPrefix, digest, c.wantDigest)
+		}
 	}
 }
