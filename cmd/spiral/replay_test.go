@@ -26,24 +26,9 @@ import (
 // scenario file.
 func replayScenario(t *testing.T, extra string) string {
 	t.Helper()
-	dir := t.TempDir()
-	for _, name := range []string{"spiral.yaml", "prices.csv", "book.csv"} {
-		b, err := os.ReadFile(filepath.Join("..", "..", "experiments", "testdata", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if name == "spiral.yaml" {
-			text := strings.Replace(string(b), "  trace_paths: 1\n", "  trace_paths: 2\n  trace_every: 3h\n", 1)
-			if text == string(b) {
-				t.Fatal("spiral.yaml: the trace edit did not apply")
-			}
-			b = []byte(text + extra)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return filepath.Join(dir, "spiral.yaml")
+	file := filepath.Join(dataScenarioDir(t, map[string]string{"spiral.yaml": extra}), "spiral.yaml")
+	rewrite(t, file, "  trace_paths: 1\n", "  trace_paths: 2\n  trace_every: 3h\n")
+	return file
 }
 
 // runScenario runs file into a new output directory with args and returns it.
