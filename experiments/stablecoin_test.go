@@ -10,6 +10,7 @@ import (
 
 	"github.com/spiralrisk/spiral/engine"
 	"github.com/spiralrisk/spiral/engine/lending"
+	"github.com/spiralrisk/spiral/engine/stablecoin"
 	"github.com/spiralrisk/spiral/stochastic"
 )
 
@@ -405,5 +406,44 @@ func TestUSTLUNAResolved(t *testing.T) {
 	c := mustConfig(t, s)
 	if d := c.Stablecoin.Model.DipBuyers; d == nil || d.CapitalUSD != 2e9 || d.Ceiling != 0.9 {
 		t.Errorf("dip buyers %+v", d)
+	}
+}
+
+// A defense's second line decodes into the engine's model, round-trips
+// through the resolved scenario, and its problems name their field.
+func TestDefenseSecondLineDecodes(t *testing.T) {
+	preset, err := Load("ust-luna-2022")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := string(preset.Resolved())
+	withLine := func(line string) string {
+		i := strings.Index(base, "      sale_cost: ")
+		if i < 0 {
+			t.Fatalf("resolved preset has no defense sale_cost:\n%s", base)
+		}
+		j := i + strings.Index(base[i:], "\n") + 1
+		return base[:j] + line + base[j:]
+	}
+	s, err := Parse("line.yaml", []byte(withLine("      second_line: {reserve_usd: 1e9, trigger: 0.9, target: 0.92, max_per_day_usd: 2e9}\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRoundTrip(t, s)
+	got := mustConfig(t, s).Stablecoin.Model.Algorithmic.Defense.SecondLine
+	if want := (stablecoin.DefenseLine{ReserveUSD: 1e9, Trigger: 0.9, Target: 0.92, MaxPerDayUSD: 2e9}); got == nil || *got != want {
+		t.Errorf("second line %+v, want %+v", got, want)
+	}
+	bad := withLine("      second_line: {reserve_usd: 1e9, trigger: 0.995, target: 0.9}\n")
+	probs := problemsOf(t, "bad.yaml", bad)
+	var fields []string
+	for _, p := range probs {
+		fields = append(fields, p.Field)
+	}
+	for _, want := range []string{"stablecoin.backing.defense.second_line.max_per_day_usd", "stablecoin.backing.defense.second_line.trigger",
+		"stablecoin.backing.defense.second_line.target"} {
+		if !slices.Contains(fields, want) {
+			t.Errorf("problems %v lack %s", probs, want)
+		}
 	}
 }

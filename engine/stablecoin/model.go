@@ -290,6 +290,13 @@ type Governance struct {
 // whenever its price is below Trigger, until it reaches Target or the
 // reserve runs out. Selling the reserve asset costs SaleCost of its value.
 // Bought stablecoins are burned.
+//
+// An optional SecondLine is a further reserve held back for a lower
+// line: it buys by the same rule with its own trigger, target and daily
+// bound, so it acts only once the price has fallen below its trigger (the
+// Luna Foundation Guard spent 1.57 B USD near 0.99 on 8-9 May 2022 and a
+// further 1.16 B on 10 May, after the price had broken below 0.9). Each
+// line spends only its own reserve; holders see both as backing.
 type Defense struct {
 	// ReserveUSD is the reserve's value, USD in (0, 1e13].
 	ReserveUSD float64
@@ -299,8 +306,26 @@ type Defense struct {
 	Target float64
 	// MaxPerDayUSD bounds the purchases per day, USD in (0, 1e13].
 	MaxPerDayUSD float64
-	// SaleCost is the share of the reserve's value lost selling it, in [0, 0.5].
+	// SaleCost is the share of the reserve's value lost selling it, in
+	// [0, 0.5] (both lines).
 	SaleCost float64
+	// SecondLine is a reserve held back for a lower line; nil: none.
+	SecondLine *DefenseLine
+}
+
+// DefenseLine is a defense's second line: a reserve that buys, up to
+// MaxPerDayUSD per day, whenever the price is below Trigger, until it
+// reaches Target or the line's reserve runs out.
+type DefenseLine struct {
+	// ReserveUSD is the line's reserve value, USD in (0, 1e13].
+	ReserveUSD float64
+	// Trigger is the price below which it buys, in (0, the first line's
+	// trigger].
+	Trigger float64
+	// Target is the price it buys up to, in [Trigger, 1].
+	Target float64
+	// MaxPerDayUSD bounds its purchases per day, USD in (0, 1e13].
+	MaxPerDayUSD float64
 }
 
 // Validate reports every parameter outside its range. step is the engine's
@@ -457,6 +482,14 @@ func (a *Algorithmic) validate() error {
 			check("max_per_day_usd", d.MaxPerDayUSD > 0 && d.MaxPerDayUSD <= 1e13, "(0, 1e13]", d.MaxPerDayUSD),
 			check("sale_cost", d.SaleCost >= 0 && d.SaleCost <= 0.5, "[0, 0.5]", d.SaleCost),
 		))
+		if l := d.SecondLine; l != nil {
+			add("defense.second_line", errors.Join(
+				check("reserve_usd", l.ReserveUSD > 0 && l.ReserveUSD <= 1e13, "(0, 1e13]", l.ReserveUSD),
+				check("trigger", l.Trigger > 0 && l.Trigger <= d.Trigger, "(0, the first line's trigger]", l.Trigger),
+				check("target", l.Target >= l.Trigger && l.Target <= 1, "[trigger, 1]", l.Target),
+				check("max_per_day_usd", l.MaxPerDayUSD > 0 && l.MaxPerDayUSD <= 1e13, "(0, 1e13]", l.MaxPerDayUSD),
+			))
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -95,7 +95,8 @@ type State struct {
 	delta, deltaDecay    float64 // virtual pool imbalance and its decay per step
 	govNoise, govShift   float64 // σ√Δ and −σ²Δ/2
 	mintedValue          float64 // governance tokens minted, USD at the oracle
-	defenseLeft          float64 // reserve value left, USD
+	defenseLeft          float64 // reserve value left, USD (both lines)
+	secondLeft           float64 // the second line's part of defenseLeft, USD
 	defenseTokens        float64 // stablecoins bought and burned by the defense
 	halted               bool    // the mint/burn swap has stopped
 	stepHoldersSold      float64
@@ -177,10 +178,14 @@ func (s *State) Reset() {
 		s.govPrice, s.govPrice0 = g.Price, g.Price
 		s.govU, s.govL = g.DepthUSD, g.DepthUSD/g.Price
 		s.delta, s.mintedValue = 0, 0
-		s.defenseLeft, s.defenseTokens = 0, 0
+		s.defenseLeft, s.secondLeft, s.defenseTokens = 0, 0, 0
 		s.halted = false
-		if a.Defense != nil {
-			s.defenseLeft = a.Defense.ReserveUSD
+		if d := a.Defense; d != nil {
+			s.defenseLeft = d.ReserveUSD
+			if d.SecondLine != nil {
+				s.secondLeft = d.SecondLine.ReserveUSD
+				s.defenseLeft += s.secondLeft
+			}
 		}
 		s.market0 += s.gov * s.govPrice
 	}
@@ -619,15 +624,14 @@ func (s *State) algorithmic(govNoise float64) {
 		s.govSell(g.PanicSellShare * s.lambda * s.days * s.gov0)
 	}
 
-	if d := a.Defense; d != nil && s.defenseLeft > 0 && s.pool.Price(0, 1) < d.Trigger {
-		budget := min(s.defenseLeft*(1-d.SaleCost), d.MaxPerDayUSD*s.days)
-		if u := s.spendToPrice(d.Target, budget); u > 0 {
-			tokens := s.buyWith(u)
-			s.supply -= tokens
-			s.defenseTokens += tokens
-			s.defenseLeft = max(0, s.defenseLeft-u/(1-d.SaleCost))
-			s.met.DefenseUSD += u
+	if d := a.Defense; d != nil {
+		first := s.defenseLeft - s.secondLeft
+		first -= s.defend(first, d.Trigger, d.Target, d.MaxPerDayUSD, d.SaleCost)
+		if l := d.SecondLine; l != nil {
+			s.secondLeft -= s.defend(s.secondLeft, l.Trigger, l.Target, l.MaxPerDayUSD, d.SaleCost)
 		}
+		s.defenseLeft = max(0, first) + max(0, s.secondLeft)
+		s.secondLeft = max(0, s.secondLeft)
 	}
 
 	// Arbitrageurs: buy x in the market, burn it, sell the minted tokens.
@@ -673,6 +677,24 @@ func (s *State) algorithmic(govNoise float64) {
 	s.govSell(units)
 	s.met.BurnedUSD += tokens
 	s.stepBurned = tokens
+}
+
+// defend is one line of the reserve defense: with left USD of reserve, it
+// buys and burns the stablecoin while the price is below trigger, up to
+// target and maxPerDay per day. It returns the reserve value used.
+func (s *State) defend(left, trigger, target, maxPerDay, saleCost float64) float64 {
+	if left <= 0 || s.pool.Price(0, 1) >= trigger {
+		return 0
+	}
+	u := s.spendToPrice(target, min(left*(1-saleCost), maxPerDay*s.days))
+	if u <= 0 {
+		return 0
+	}
+	tokens := s.buyWith(u)
+	s.supply -= tokens
+	s.defenseTokens += tokens
+	s.met.DefenseUSD += u
+	return min(left, u/(1-saleCost))
 }
 
 // minted is the governance-token value, USD at the oracle, minted for

@@ -174,6 +174,90 @@ func TestMintedValue(t *testing.T) {
 	}
 }
 
+// twoLineModel is algoModel with a small first line of defense and a
+// second line held back below 0.9, and no panic sales of the governance
+// token.
+func twoLineModel() *Model {
+	m := algoModel()
+	m.Algorithmic.Defense = &Defense{ReserveUSD: 2e8, Trigger: 0.99, Target: 0.995, MaxPerDayUSD: 2.4e9, SaleCost: 0.01,
+		SecondLine: &DefenseLine{ReserveUSD: 3e8, Trigger: 0.9, Target: 0.92, MaxPerDayUSD: 1.2e9}}
+	return m
+}
+
+// The second line of the defense buys only while the price is below its
+// own trigger, up to its own target and daily bound, and only from its
+// own reserve; the first line buys first while it has reserve left.
+func TestDefenseSecondLine(t *testing.T) {
+	m := twoLineModel()
+	d, l := m.Algorithmic.Defense, m.Algorithmic.Defense.SecondLine
+	s := NewState(m, time.Hour, 1, friday)
+	for _, tc := range []struct {
+		name                string
+		share               float64 // pool's stablecoin share before the defense
+		firstLeft           float64 // first line's reserve left
+		firstUsed, lineUsed bool
+		target              float64 // price after, when a line is not bound by its budget
+	}{
+		{"above both triggers", 0.52, 2e8, false, false, 0},
+		{"between the triggers, first line spent", 0.85, 0, false, false, 0},
+		{"between the second line's trigger and target, first line spent", 0.89, 0, false, false, 0},
+		{"between the triggers", 0.85, 2e8, true, false, d.Target},
+		{"below the second trigger, first line spent", 0.9, 0, false, true, l.Target},
+		{"far below, second line bound by its daily budget", 0.975, 0, false, true, 0},
+		{"below both, first line spent after buying", 0.9, 1e6, true, true, l.Target},
+	} {
+		s.Reset()
+		s.halted = true // no arbitrage: the defense alone
+		s.bal[0], s.bal[1] = m.Market.SizeUSD*tc.share, m.Market.SizeUSD*(1-tc.share)
+		s.secondLeft = l.ReserveUSD
+		s.defenseLeft = tc.firstLeft + s.secondLeft
+		p0, supply0 := s.pool.Price(0, 1), s.supply
+		if tc.share == 0.89 && !(p0 > l.Trigger && p0 < l.Target) {
+			t.Fatalf("%s: price %v, want it between %v and %v", tc.name, p0, l.Trigger, l.Target)
+		}
+		s.algorithmic(1)
+		p := s.pool.Price(0, 1)
+		first, second := tc.firstLeft-(s.defenseLeft-s.secondLeft), l.ReserveUSD-s.secondLeft
+		if (first > 0) != tc.firstUsed || (second > 0) != tc.lineUsed {
+			t.Errorf("%s: price %.4f, first line used %v, second %v; want used %v, %v", tc.name, p0, first, second, tc.firstUsed, tc.lineUsed)
+		}
+		if second > l.MaxPerDayUSD/24/(1-d.SaleCost)*(1+1e-12) || first > d.MaxPerDayUSD/24/(1-d.SaleCost)*(1+1e-12) {
+			t.Errorf("%s: used %v and %v in an hour, above the daily bounds", tc.name, first, second)
+		}
+		if first > tc.firstLeft*(1+1e-12) || s.secondLeft < 0 || s.defenseLeft < s.secondLeft {
+			t.Errorf("%s: reserves left %v (second line %v) after using %v of %v", tc.name, s.defenseLeft, s.secondLeft, first, tc.firstLeft)
+		}
+		if bought := supply0 - s.supply; math.Abs(bought-s.defenseTokens) > 1e-6 || (first+second > 0) != (bought > 0) {
+			t.Errorf("%s: supply burned %v, defense tokens %v", tc.name, bought, s.defenseTokens)
+		}
+		budget1 := min(tc.firstLeft, d.MaxPerDayUSD/24/(1-d.SaleCost))
+		budget2 := min(l.ReserveUSD, l.MaxPerDayUSD/24/(1-d.SaleCost))
+		if tc.target > 0 && second < 0.99*budget2 && (first == 0 || first < 0.99*budget1) && math.Abs(p-tc.target) > 1e-6 {
+			t.Errorf("%s: price %.6f → %.6f, want the line's target %v", tc.name, p0, p, tc.target)
+		}
+		if s.Backing() != s.defenseLeft {
+			t.Errorf("%s: backing %v, both lines' reserve %v", tc.name, s.Backing(), s.defenseLeft)
+		}
+	}
+
+	// On a collapsing path the accounting holds every step (runPath
+	// checks), the first line is spent before the second is touched
+	// (the first acts at 0.99, the second only below 0.9) and both are
+	// spent in the end; the defense bought what both lines could pay.
+	for seed := uint64(1); seed <= 3; seed++ {
+		m := twoLineModel()
+		m.Events = []Event{{At: 21 * time.Hour, Panic: 1, SellUSD: 2e9}}
+		met := runPath(t, m, 240, seed, func(st *State, k int) {
+			if st.secondLeft < l.ReserveUSD && st.defenseLeft-st.secondLeft > 0.5*d.ReserveUSD {
+				t.Fatalf("seed %d step %d: second line used (%v left) while the first still has %v", seed, k, st.secondLeft, st.defenseLeft-st.secondLeft)
+			}
+		}).Metrics()
+		if want := (d.ReserveUSD + l.ReserveUSD) * (1 - d.SaleCost); math.Abs(met.DefenseUSD-want) > 1e-6*want {
+			t.Errorf("seed %d: the defense paid %v, want both lines' %v", seed, met.DefenseUSD, want)
+		}
+	}
+}
+
 // dipModel is algoModel with dip buyers and governance holders who run.
 func dipModel() *Model {
 	m := algoModel()
@@ -261,7 +345,8 @@ func TestDipBuyersFloorAndGovernanceSales(t *testing.T) {
 }
 
 func TestStateDoesNotAllocate(t *testing.T) {
-	for name, m := range map[string]*Model{"reserve": reserveModel(), "algorithmic": algoModel(), "dip buyers": collapse(dipModel())} {
+	for name, m := range map[string]*Model{"reserve": reserveModel(), "algorithmic": algoModel(), "dip buyers": collapse(dipModel()),
+		"two lines": twoLineModel()} {
 		s := NewState(m, time.Hour, 168, friday)
 		src := stochastic.NewSource(1, stochastic.StreamStablecoin)
 		allocs := testing.AllocsPerRun(5, func() {
@@ -308,6 +393,20 @@ func TestValidate(t *testing.T) {
 	d.Algorithmic.Governance.PanicSellShare = math.NaN()
 	err = d.Validate(time.Hour)
 	for _, want := range []string{"dip_buyers.ceiling: ", "dip_buyers.capital_usd: ", "backing.governance.panic_sell_share: "} {
+		if err == nil || !contains(err.Error(), want) {
+			t.Errorf("Validate: %v lacks %q", err, want)
+		}
+	}
+	if err := twoLineModel().Validate(time.Hour); err != nil {
+		t.Error(err)
+	}
+	w := twoLineModel()
+	w.Algorithmic.Defense.SecondLine.Trigger = 0.995 // above the first line's 0.99
+	w.Algorithmic.Defense.SecondLine.ReserveUSD = math.NaN()
+	w.Algorithmic.Defense.SecondLine.MaxPerDayUSD = 0
+	err = w.Validate(time.Hour)
+	for _, want := range []string{"backing.defense.second_line.trigger: ", "backing.defense.second_line.reserve_usd: ",
+		"backing.defense.second_line.max_per_day_usd: ", "backing.defense.second_line.target: "} {
 		if err == nil || !contains(err.Error(), want) {
 			t.Errorf("Validate: %v lacks %q", err, want)
 		}
