@@ -227,18 +227,28 @@ type Arbitrageurs struct {
 	MaxPerHourUSD float64
 }
 
-// Algorithmic backs the stablecoin with a governance token. Burning x
-// stablecoins mints governance tokens worth M(x) at the oracle price (the
-// governance token's market price at the start of the step), where
+// Algorithmic backs the stablecoin with a governance token through a
+// virtual constant-product pool of base B = BasePoolUSD, as Terra's market
+// module: a burn at imbalance δ (stablecoins burned recently) mints
+// governance tokens worth B²/(B + δ)² per stablecoin at the oracle price
+// (the governance token's market price at the start of the step), every
+// burn adds to δ, and δ decays exponentially with time constant
+// τ = RecoveryHalfLife/ln 2, within steps too. Arbitrageurs burn the step's
+// x stablecoins at a constant rate r = x/Δ through the step of length Δ,
+// so δ(t) = rτ + (δ₀ − rτ)·e^(−t/τ), and the step mints tokens worth
 //
-//	M(x) = min((1 − MinSpread)·x, B²/(B + δ) − B²/(B + δ + x)),
+//	M(x) = min((1 − MinSpread)·x, ∫₀^Δ r·B²/(B + δ(t))² dt)
+//	     = min((1 − MinSpread)·x, rτB²·[(Δ/τ − ln((B + δ₀)/(B + δ₁)))/K²
+//	                                   − (δ₀ − rτ)(1 − e^(−Δ/τ))/(K(B + δ₀)(B + δ₁))]),
 //
-// a virtual constant-product pool of base B = BasePoolUSD whose imbalance δ
-// (stablecoins burned recently) widens the spread and decays with
-// RecoveryHalfLife, as Terra's market module. Arbitrageurs buy the
-// stablecoin in the market, burn it and sell the minted tokens into the
-// governance token's constant-product pool, choosing the amount that
-// maximizes their profit, when it is positive.
+// with K = B + rτ and δ₁ = δ(Δ), the imbalance the next step starts from.
+// A recovery much slower than the step gives the single swap's
+// B²/(B + δ₀) − B²/(B + δ₀ + x); with a faster one the pool absorbs about
+// (spread·B/2)/τ per unit time at a small spread (Terra's "minting
+// capacity"), whatever the step. Arbitrageurs buy the stablecoin in the
+// market, burn it and sell the minted tokens into the governance token's
+// constant-product pool, choosing the amount that maximizes their profit,
+// when it is positive.
 type Algorithmic struct {
 	// Governance is the governance token and its market.
 	Governance Governance
@@ -247,7 +257,8 @@ type Algorithmic struct {
 	// MinSpread is the smallest spread of a burn, in [0, 0.5].
 	MinSpread float64
 	// RecoveryHalfLife is the half-life of the virtual pool's imbalance, in
-	// [1m, 365d].
+	// [1m, 365d] (Terra's PoolRecoveryPeriod of N blocks of length b is a
+	// time constant: the half-life is N·b·ln 2).
 	RecoveryHalfLife time.Duration
 	// HaltBelow stops the mint/burn swap for good once the governance
 	// token's price falls below it (Terra's validators halted the chain and

@@ -158,19 +158,107 @@ func TestAlgorithmicIdentities(t *testing.T) {
 	}
 }
 
+// flowMinted integrates the virtual pool numerically: x burned at a
+// constant rate over one step of length step (hours), from imbalance d0,
+// with the midpoint rule on n sub-steps; it returns the value minted
+// (before the minimum spread) and the imbalance at the end.
+func flowMinted(b, d0, x, halfLife, step float64, n int) (minted, d1 float64) {
+	tau := halfLife / math.Ln2
+	r, h, d := x/step, step/float64(n), d0
+	for range n {
+		mid := d + 0.5*h*(r-d/tau)
+		minted += r * h * b * b / ((b + mid) * (b + mid))
+		d += h * (r - mid/tau)
+	}
+	return minted, d
+}
+
+// The mint/burn swap burns a step's x at a constant rate through the step
+// against a virtual pool that recovers within the step: minted(x) is the
+// integral of the marginal mint B²/(B + δ(t))², it does not depend on how
+// the time is cut into steps, and a recovery much slower than the step
+// gives the single swap B²/(B + δ) − B²/(B + δ + x).
 func TestMintedValue(t *testing.T) {
 	m := algoModel()
-	s := NewState(m, time.Hour, 1, friday)
-	s.Reset()
-	b := m.Algorithmic.BasePoolUSD
-	for _, x := range []float64{1, 1e6, 1e8, 1e9} {
-		want := min(0.995*x, b-b*b/(b+x))
-		if got := s.minted(x); math.Abs(got-want) > 1e-9*want {
-			t.Errorf("minted(%v) = %v, want %v", x, got, want)
+	m.Algorithmic.MinSpread = 0
+	a := m.Algorithmic
+	b := a.BasePoolUSD
+	for _, hl := range []time.Duration{time.Minute, 150 * time.Second, 10 * time.Minute, time.Hour, 30 * 24 * time.Hour} {
+		s := NewState(m, time.Hour, 1, friday)
+		s.Reset()
+		for _, d0 := range []float64{0, 0.3 * b, 3 * b} {
+			for _, x := range []float64{1e3, 1e7, 1e9, 3e10} {
+				a.RecoveryHalfLife = hl
+				s := NewState(m, time.Hour, 1, friday)
+				s.Reset()
+				s.delta = d0
+				want, wantD := flowMinted(b, d0, x, hl.Hours(), 1, 200000)
+				if got := s.minted(x); math.Abs(got-want) > 1e-6*want {
+					t.Errorf("half-life %v, δ₀ %.3g: minted(%.3g) = %.10g, numerical integral %.10g", hl, d0, x, got, want)
+				}
+				if got := s.deltaAfter(x); math.Abs(got-wantD) > 1e-6*(wantD+b) {
+					t.Errorf("half-life %v, δ₀ %.3g: δ after %.3g = %.10g, numerical %.10g", hl, d0, x, got, wantD)
+				}
+				// One step of an hour mints what two steps of 30 minutes
+				// at the same rate mint.
+				h := NewState(m, 30*time.Minute, 2, friday)
+				h.Reset()
+				h.delta = d0
+				two := h.minted(x / 2)
+				h.delta = h.deltaAfter(x / 2)
+				two += h.minted(x / 2)
+				if got := s.minted(x); math.Abs(got-two) > 1e-9*got {
+					t.Errorf("half-life %v, δ₀ %.3g, x %.3g: one 1h step mints %.15g, two 30m steps %.15g", hl, d0, x, got, two)
+				}
+				if d1, d2 := s.deltaAfter(x), h.deltaAfter(x/2); math.Abs(d1-d2) > 1e-9*(d1+b) {
+					t.Errorf("half-life %v, δ₀ %.3g, x %.3g: δ after one step %.15g, after two %.15g", hl, d0, x, d1, d2)
+				}
+			}
 		}
 	}
-	if s.minted(1e6) != 0.995e6 {
-		t.Errorf("small burns pay the minimum spread: %v", s.minted(1e6))
+	// A recovery far slower than the step: the single swap.
+	a.RecoveryHalfLife = 365 * 24 * time.Hour
+	s := NewState(m, time.Hour, 1, friday)
+	s.Reset()
+	for _, x := range []float64{1e6, 1e8, 1e9} {
+		want := b - b*b/(b+x)
+		if got := s.minted(x); math.Abs(got-want) > 1e-4*want {
+			t.Errorf("slow recovery: minted(%v) = %v, single swap %v", x, got, want)
+		}
+	}
+	// The minimum spread caps what small burns mint; the value is
+	// increasing and concave in x (the arbitrageurs' golden-section search
+	// needs a concave profit).
+	m = algoModel()
+	s = NewState(m, time.Hour, 1, friday)
+	s.Reset()
+	if got := s.minted(1e6); got != 0.995e6 {
+		t.Errorf("small burns pay the minimum spread: %v", got)
+	}
+	// Past about BΔ/(4τ) a faster constant flow mints less in all (the
+	// spread of the whole step's burns widens), so minted rises, concave,
+	// to one peak and then falls: the profit has one maximum, before the
+	// peak.
+	prev, prevSlope, peak := 0.0, math.Inf(1), 0.0
+	for x := 1e6; x <= 1e12; x *= 1.25 {
+		got := s.minted(x)
+		if got > 0.995*x || got < 0 {
+			t.Fatalf("minted(%v) = %v: negative or above (1 − min spread)·x", x, got)
+		}
+		slope := (got - prev) / (x - x/1.25)
+		switch {
+		case peak == 0 && slope < 0:
+			peak = x / 1.25
+		case peak == 0 && x > 1e6 && slope > prevSlope*(1+1e-9):
+			t.Fatalf("minted is not concave before its peak, at %v: slope %v after %v", x, slope, prevSlope)
+		case peak > 0 && slope > 0:
+			t.Fatalf("minted rises again at %v after its peak at %v", x, peak)
+		}
+		prev, prevSlope = got, slope
+	}
+	b, tau := m.Algorithmic.BasePoolUSD, m.Algorithmic.RecoveryHalfLife.Hours()/math.Ln2
+	if peak < b/(4*tau) || peak > 4*b/tau {
+		t.Errorf("minted peaks at %.3g, want about BΔ/(4τ) = %.3g or more", peak, b/(4*tau))
 	}
 }
 
