@@ -305,9 +305,10 @@ type Governance struct {
 // An optional SecondLine is a further reserve held back for a lower
 // line: it buys by the same rule with its own trigger, target and daily
 // bound, so it acts only once the price has fallen below its trigger (the
-// Luna Foundation Guard spent 1.57 B USD near 0.99 on 8-9 May 2022 and a
-// further 1.16 B on 10 May, after the price had broken below 0.9). Each
-// line spends only its own reserve; holders see both as backing.
+// Luna Foundation Guard bought 1.57 B UST near 0.99 on 8-9 May 2022 and a
+// further 1.16 B UST, for 1.03 B USD of bitcoin, on 10 May, after the
+// price had broken below 0.9). Each line spends only its own reserve;
+// holders see both as backing.
 type Defense struct {
 	// ReserveUSD is the reserve's value, USD in (0, 1e13].
 	ReserveUSD float64
