@@ -27,7 +27,7 @@ var presetHashes = map[string]string{
 	"bonus-depth-sweep":    "dd726fbee57e61719514525f9227fd9928f1fa048544eb704cf335eb5c431d39",
 	"pause-sweep":          "6ad37a5a7085a888fe3fd4e6d655b16009851357143293ae9468e91d657ac1ae",
 	"usdc-svb-2023":        "a03b18ee064fb3b9c596710383774a56748f457378a7e47a27bc63c3b6814582",
-	"ust-luna-2022":        "9e99309687ff03c3fb9f99672831ce822b3dc40ab79bc150da50a0add1f04714",
+	"ust-luna-2022":        "fec50d4f1d8b3b1e5465adbfca37e62f2435297291b925c1559f24fb298ca030",
 }
 
 func TestPresetHashesUnchanged(t *testing.T) {

@@ -314,9 +314,25 @@ type Defense struct {
 	Target float64 `yaml:"target,required"`
 	// MaxPerDayUSD bounds purchases per day, USD in (0, 1e13]. Required.
 	MaxPerDayUSD float64 `yaml:"max_per_day_usd,required"`
-	// SaleCost is the share of the reserve lost selling it, in [0, 0.5].
-	// Default 0.
+	// SaleCost is the share of the reserve lost selling it, in [0, 0.5]
+	// (both lines). Default 0.
 	SaleCost float64 `yaml:"sale_cost"`
+	// SecondLine is a reserve held back for a lower line. Default none.
+	SecondLine *DefenseLine `yaml:"second_line"`
+}
+
+// DefenseLine is a defense's second line, [stablecoin.DefenseLine].
+type DefenseLine struct {
+	// ReserveUSD is the line's reserve value, USD in (0, 1e13]. Required.
+	ReserveUSD float64 `yaml:"reserve_usd,required"`
+	// Trigger is the price below which it buys, in (0, the first line's
+	// trigger]. Required.
+	Trigger float64 `yaml:"trigger,required"`
+	// Target is the price it buys up to, in [trigger, 1]. Required.
+	Target float64 `yaml:"target,required"`
+	// MaxPerDayUSD bounds its purchases per day, USD in (0, 1e13].
+	// Required.
+	MaxPerDayUSD float64 `yaml:"max_per_day_usd,required"`
 }
 
 func (a *Algorithmic) setBacking(m *stablecoin.Model) [][2]string {
@@ -332,6 +348,10 @@ func (a *Algorithmic) setBacking(m *stablecoin.Model) [][2]string {
 	if d := a.Defense; d != nil {
 		alg.Defense = &stablecoin.Defense{ReserveUSD: d.ReserveUSD, Trigger: d.Trigger, Target: d.Target,
 			MaxPerDayUSD: d.MaxPerDayUSD, SaleCost: d.SaleCost}
+		if l := d.SecondLine; l != nil {
+			alg.Defense.SecondLine = &stablecoin.DefenseLine{ReserveUSD: l.ReserveUSD, Trigger: l.Trigger, Target: l.Target,
+				MaxPerDayUSD: l.MaxPerDayUSD}
+		}
 	}
 	m.Algorithmic = alg
 	return nil

@@ -227,18 +227,28 @@ type Arbitrageurs struct {
 	MaxPerHourUSD float64
 }
 
-// Algorithmic backs the stablecoin with a governance token. Burning x
-// stablecoins mints governance tokens worth M(x) at the oracle price (the
-// governance token's market price at the start of the step), where
+// Algorithmic backs the stablecoin with a governance token through a
+// virtual constant-product pool of base B = BasePoolUSD, as Terra's market
+// module: a burn at imbalance δ (stablecoins burned recently) mints
+// governance tokens worth B²/(B + δ)² per stablecoin at the oracle price
+// (the governance token's market price at the start of the step), every
+// burn adds to δ, and δ decays exponentially with time constant
+// τ = RecoveryHalfLife/ln 2, within steps too. Arbitrageurs burn the step's
+// x stablecoins at a constant rate r = x/Δ through the step of length Δ,
+// so δ(t) = rτ + (δ₀ − rτ)·e^(−t/τ), and the step mints tokens worth
 //
-//	M(x) = min((1 − MinSpread)·x, B²/(B + δ) − B²/(B + δ + x)),
+//	M(x) = min((1 − MinSpread)·x, ∫₀^Δ r·B²/(B + δ(t))² dt)
+//	     = min((1 − MinSpread)·x, rτB²·[(Δ/τ − ln((B + δ₀)/(B + δ₁)))/K²
+//	                                   − (δ₀ − rτ)(1 − e^(−Δ/τ))/(K(B + δ₀)(B + δ₁))]),
 //
-// a virtual constant-product pool of base B = BasePoolUSD whose imbalance δ
-// (stablecoins burned recently) widens the spread and decays with
-// RecoveryHalfLife, as Terra's market module. Arbitrageurs buy the
-// stablecoin in the market, burn it and sell the minted tokens into the
-// governance token's constant-product pool, choosing the amount that
-// maximizes their profit, when it is positive.
+// with K = B + rτ and δ₁ = δ(Δ), the imbalance the next step starts from.
+// A recovery much slower than the step gives the single swap's
+// B²/(B + δ₀) − B²/(B + δ₀ + x); with a faster one the pool absorbs about
+// (spread·B/2)/τ per unit time at a small spread (Terra's "minting
+// capacity"), whatever the step. Arbitrageurs buy the stablecoin in the
+// market, burn it and sell the minted tokens into the governance token's
+// constant-product pool, choosing the amount that maximizes their profit,
+// when it is positive.
 type Algorithmic struct {
 	// Governance is the governance token and its market.
 	Governance Governance
@@ -247,7 +257,8 @@ type Algorithmic struct {
 	// MinSpread is the smallest spread of a burn, in [0, 0.5].
 	MinSpread float64
 	// RecoveryHalfLife is the half-life of the virtual pool's imbalance, in
-	// [1m, 365d].
+	// [1m, 365d] (Terra's PoolRecoveryPeriod of N blocks of length b is a
+	// time constant: the half-life is N·b·ln 2).
 	RecoveryHalfLife time.Duration
 	// HaltBelow stops the mint/burn swap for good once the governance
 	// token's price falls below it (Terra's validators halted the chain and
@@ -290,6 +301,14 @@ type Governance struct {
 // whenever its price is below Trigger, until it reaches Target or the
 // reserve runs out. Selling the reserve asset costs SaleCost of its value.
 // Bought stablecoins are burned.
+//
+// An optional SecondLine is a further reserve held back for a lower
+// line: it buys by the same rule with its own trigger, target and daily
+// bound, so it acts only once the price has fallen below its trigger (the
+// Luna Foundation Guard bought 1.57 B UST near 0.99 on 8-9 May 2022 and a
+// further 1.16 B UST, for 1.03 B USD of bitcoin, on 10 May, after the
+// price had broken below 0.9). Each line spends only its own reserve;
+// holders see both as backing.
 type Defense struct {
 	// ReserveUSD is the reserve's value, USD in (0, 1e13].
 	ReserveUSD float64
@@ -299,8 +318,26 @@ type Defense struct {
 	Target float64
 	// MaxPerDayUSD bounds the purchases per day, USD in (0, 1e13].
 	MaxPerDayUSD float64
-	// SaleCost is the share of the reserve's value lost selling it, in [0, 0.5].
+	// SaleCost is the share of the reserve's value lost selling it, in
+	// [0, 0.5] (both lines).
 	SaleCost float64
+	// SecondLine is a reserve held back for a lower line; nil: none.
+	SecondLine *DefenseLine
+}
+
+// DefenseLine is a defense's second line: a reserve that buys, up to
+// MaxPerDayUSD per day, whenever the price is below Trigger, until it
+// reaches Target or the line's reserve runs out.
+type DefenseLine struct {
+	// ReserveUSD is the line's reserve value, USD in (0, 1e13].
+	ReserveUSD float64
+	// Trigger is the price below which it buys, in (0, the first line's
+	// trigger].
+	Trigger float64
+	// Target is the price it buys up to, in [Trigger, 1].
+	Target float64
+	// MaxPerDayUSD bounds its purchases per day, USD in (0, 1e13].
+	MaxPerDayUSD float64
 }
 
 // Validate reports every parameter outside its range. step is the engine's
@@ -457,6 +494,14 @@ func (a *Algorithmic) validate() error {
 			check("max_per_day_usd", d.MaxPerDayUSD > 0 && d.MaxPerDayUSD <= 1e13, "(0, 1e13]", d.MaxPerDayUSD),
 			check("sale_cost", d.SaleCost >= 0 && d.SaleCost <= 0.5, "[0, 0.5]", d.SaleCost),
 		))
+		if l := d.SecondLine; l != nil {
+			add("defense.second_line", errors.Join(
+				check("reserve_usd", l.ReserveUSD > 0 && l.ReserveUSD <= 1e13, "(0, 1e13]", l.ReserveUSD),
+				check("trigger", l.Trigger > 0 && l.Trigger <= d.Trigger, "(0, the first line's trigger]", l.Trigger),
+				check("target", l.Target >= l.Trigger && l.Target <= 1, "[trigger, 1]", l.Target),
+				check("max_per_day_usd", l.MaxPerDayUSD > 0 && l.MaxPerDayUSD <= 1e13, "(0, 1e13]", l.MaxPerDayUSD),
+			))
+		}
 	}
 	return errors.Join(errs...)
 }

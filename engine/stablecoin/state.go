@@ -93,9 +93,11 @@ type State struct {
 	govPrice, govPrice0  float64
 	govL, govU           float64 // governance pool: tokens, USD
 	delta, deltaDecay    float64 // virtual pool imbalance and its decay per step
+	tau, recovered       float64 // its recovery time constant, steps; 1 − deltaDecay
 	govNoise, govShift   float64 // σ√Δ and −σ²Δ/2
 	mintedValue          float64 // governance tokens minted, USD at the oracle
-	defenseLeft          float64 // reserve value left, USD
+	defenseLeft          float64 // reserve value left, USD (both lines)
+	secondLeft           float64 // the second line's part of defenseLeft, USD
 	defenseTokens        float64 // stablecoins bought and burned by the defense
 	halted               bool    // the mint/burn swap has stopped
 	stepHoldersSold      float64
@@ -135,7 +137,9 @@ func NewState(m *Model, step time.Duration, steps int, start time.Time) *State {
 		s.arbCash = make([]float64, r.Arbitrageurs.Count)
 	}
 	if a := m.Algorithmic; a != nil {
-		s.deltaDecay = math.Exp2(-float64(step) / float64(a.RecoveryHalfLife))
+		s.tau = float64(a.RecoveryHalfLife) / (float64(step) * math.Ln2)
+		s.recovered = -math.Expm1(-1 / s.tau)
+		s.deltaDecay = 1 - s.recovered
 		dy := days / stochastic.DaysPerYear
 		s.govNoise = a.Governance.Volatility * math.Sqrt(dy)
 		s.govShift = -0.5 * s.govNoise * s.govNoise
@@ -177,10 +181,14 @@ func (s *State) Reset() {
 		s.govPrice, s.govPrice0 = g.Price, g.Price
 		s.govU, s.govL = g.DepthUSD, g.DepthUSD/g.Price
 		s.delta, s.mintedValue = 0, 0
-		s.defenseLeft, s.defenseTokens = 0, 0
+		s.defenseLeft, s.secondLeft, s.defenseTokens = 0, 0, 0
 		s.halted = false
-		if a.Defense != nil {
-			s.defenseLeft = a.Defense.ReserveUSD
+		if d := a.Defense; d != nil {
+			s.defenseLeft = d.ReserveUSD
+			if d.SecondLine != nil {
+				s.secondLeft = d.SecondLine.ReserveUSD
+				s.defenseLeft += s.secondLeft
+			}
 		}
 		s.market0 += s.gov * s.govPrice
 	}
@@ -614,30 +622,31 @@ func (s *State) algorithmic(govNoise float64) {
 		s.govU *= math.Pow(s.govPrice/s.govPrice0, g.DepthElasticity)
 	}
 	s.govL = s.govU / s.govPrice
-	s.delta *= s.deltaDecay
 	if g.PanicSellShare > 0 && s.lambda > 0 {
 		s.govSell(g.PanicSellShare * s.lambda * s.days * s.gov0)
 	}
 
-	if d := a.Defense; d != nil && s.defenseLeft > 0 && s.pool.Price(0, 1) < d.Trigger {
-		budget := min(s.defenseLeft*(1-d.SaleCost), d.MaxPerDayUSD*s.days)
-		if u := s.spendToPrice(d.Target, budget); u > 0 {
-			tokens := s.buyWith(u)
-			s.supply -= tokens
-			s.defenseTokens += tokens
-			s.defenseLeft = max(0, s.defenseLeft-u/(1-d.SaleCost))
-			s.met.DefenseUSD += u
+	if d := a.Defense; d != nil {
+		first := s.defenseLeft - s.secondLeft
+		first -= s.defend(first, d.Trigger, d.Target, d.MaxPerDayUSD, d.SaleCost)
+		if l := d.SecondLine; l != nil {
+			s.secondLeft -= s.defend(s.secondLeft, l.Trigger, l.Target, l.MaxPerDayUSD, d.SaleCost)
 		}
+		s.defenseLeft = max(0, first) + max(0, s.secondLeft)
+		s.secondLeft = max(0, s.secondLeft)
 	}
 
-	// Arbitrageurs: buy x in the market, burn it, sell the minted tokens.
+	// Arbitrageurs: buy x in the market, burn it through the step, sell
+	// the minted tokens.
 	oracle := s.govPrice
 	if s.halted = s.halted || oracle < a.HaltBelow; s.halted {
+		s.delta *= s.deltaDecay
 		return
 	}
 	xmax := s.bal[0] * (1 - s.m.Market.Fee) * (1 - 1e-9)
 	profit := func(x float64) float64 { return s.burnValue(x, oracle) - s.costToBuy(x) }
 	if xmax <= 0 || profit(1e-9*xmax) <= 0 {
+		s.delta *= s.deltaDecay
 		return
 	}
 	// π is concave (a concave value less a convex cost): golden section.
@@ -661,12 +670,13 @@ func (s *State) algorithmic(govNoise float64) {
 	}
 	x := 0.5 * (lo + hi)
 	if profit(x) <= 0 {
+		s.delta *= s.deltaDecay
 		return
 	}
 	tokens := s.buyWith(s.costToBuy(x))
 	value := s.minted(tokens)
 	units := value / oracle
-	s.delta += tokens
+	s.delta = s.deltaAfter(tokens)
 	s.supply -= tokens
 	s.gov += units
 	s.mintedValue += value
@@ -675,13 +685,45 @@ func (s *State) algorithmic(govNoise float64) {
 	s.stepBurned = tokens
 }
 
+// defend is one line of the reserve defense: with left USD of reserve, it
+// buys and burns the stablecoin while the price is below trigger, up to
+// target and maxPerDay per day. It returns the reserve value used.
+func (s *State) defend(left, trigger, target, maxPerDay, saleCost float64) float64 {
+	if left <= 0 || s.pool.Price(0, 1) >= trigger {
+		return 0
+	}
+	u := s.spendToPrice(target, min(left*(1-saleCost), maxPerDay*s.days))
+	if u <= 0 {
+		return 0
+	}
+	tokens := s.buyWith(u)
+	s.supply -= tokens
+	s.defenseTokens += tokens
+	s.met.DefenseUSD += u
+	return min(left, u/(1-saleCost))
+}
+
 // minted is the governance-token value, USD at the oracle, minted for
-// burning x stablecoins.
+// burning x stablecoins at a constant rate through the step, starting from
+// the imbalance δ₀ = s.delta: see [Algorithmic] for the equation.
 func (s *State) minted(x float64) float64 {
+	if x <= 0 {
+		return 0
+	}
 	a := s.m.Algorithmic
-	b := a.BasePoolUSD
-	pool := b*b/(b+s.delta) - b*b/(b+s.delta+x)
+	b, d0, d1 := a.BasePoolUSD, s.delta, s.deltaAfter(x)
+	rt := x * s.tau // r·τ: the imbalance the flow would settle at
+	k, c := b+rt, d0-rt
+	l := math.Log1p((d0 - d1) / (b + d1)) // ln((B + δ₀)/(B + δ₁))
+	pool := rt * b * b * ((1/s.tau-l)/(k*k) - c*s.recovered/(k*(b+d0)*(b+d1)))
 	return min((1-a.MinSpread)*x, pool)
+}
+
+// deltaAfter is the virtual pool's imbalance δ₁ at the end of a step in
+// which x stablecoins were burned at a constant rate, starting from
+// s.delta: δ₁ = rτ + (δ₀ − rτ)·e^(−Δ/τ).
+func (s *State) deltaAfter(x float64) float64 {
+	return s.delta - (s.delta-x*s.tau)*s.recovered
 }
 
 // burnValue is what burning x stablecoins and selling the minted tokens

@@ -158,19 +158,191 @@ func TestAlgorithmicIdentities(t *testing.T) {
 	}
 }
 
+// flowMinted integrates the virtual pool numerically: x burned at a
+// constant rate over one step of length step (hours), from imbalance d0,
+// with the midpoint rule on n sub-steps; it returns the value minted
+// (before the minimum spread) and the imbalance at the end.
+func flowMinted(b, d0, x, halfLife, step float64, n int) (minted, d1 float64) {
+	tau := halfLife / math.Ln2
+	r, h, d := x/step, step/float64(n), d0
+	for range n {
+		mid := d + 0.5*h*(r-d/tau)
+		minted += r * h * b * b / ((b + mid) * (b + mid))
+		d += h * (r - mid/tau)
+	}
+	return minted, d
+}
+
+// The mint/burn swap burns a step's x at a constant rate through the step
+// against a virtual pool that recovers within the step: minted(x) is the
+// integral of the marginal mint B²/(B + δ(t))², it does not depend on how
+// the time is cut into steps, and a recovery much slower than the step
+// gives the single swap B²/(B + δ) − B²/(B + δ + x).
 func TestMintedValue(t *testing.T) {
 	m := algoModel()
-	s := NewState(m, time.Hour, 1, friday)
-	s.Reset()
-	b := m.Algorithmic.BasePoolUSD
-	for _, x := range []float64{1, 1e6, 1e8, 1e9} {
-		want := min(0.995*x, b-b*b/(b+x))
-		if got := s.minted(x); math.Abs(got-want) > 1e-9*want {
-			t.Errorf("minted(%v) = %v, want %v", x, got, want)
+	m.Algorithmic.MinSpread = 0
+	a := m.Algorithmic
+	b := a.BasePoolUSD
+	for _, hl := range []time.Duration{time.Minute, 150 * time.Second, 10 * time.Minute, time.Hour, 30 * 24 * time.Hour} {
+		s := NewState(m, time.Hour, 1, friday)
+		s.Reset()
+		for _, d0 := range []float64{0, 0.3 * b, 3 * b} {
+			for _, x := range []float64{1e3, 1e7, 1e9, 3e10} {
+				a.RecoveryHalfLife = hl
+				s := NewState(m, time.Hour, 1, friday)
+				s.Reset()
+				s.delta = d0
+				want, wantD := flowMinted(b, d0, x, hl.Hours(), 1, 200000)
+				if got := s.minted(x); math.Abs(got-want) > 1e-6*want {
+					t.Errorf("half-life %v, δ₀ %.3g: minted(%.3g) = %.10g, numerical integral %.10g", hl, d0, x, got, want)
+				}
+				if got := s.deltaAfter(x); math.Abs(got-wantD) > 1e-6*(wantD+b) {
+					t.Errorf("half-life %v, δ₀ %.3g: δ after %.3g = %.10g, numerical %.10g", hl, d0, x, got, wantD)
+				}
+				// One step of an hour mints what two steps of 30 minutes
+				// at the same rate mint.
+				h := NewState(m, 30*time.Minute, 2, friday)
+				h.Reset()
+				h.delta = d0
+				two := h.minted(x / 2)
+				h.delta = h.deltaAfter(x / 2)
+				two += h.minted(x / 2)
+				if got := s.minted(x); math.Abs(got-two) > 1e-9*got {
+					t.Errorf("half-life %v, δ₀ %.3g, x %.3g: one 1h step mints %.15g, two 30m steps %.15g", hl, d0, x, got, two)
+				}
+				if d1, d2 := s.deltaAfter(x), h.deltaAfter(x/2); math.Abs(d1-d2) > 1e-9*(d1+b) {
+					t.Errorf("half-life %v, δ₀ %.3g, x %.3g: δ after one step %.15g, after two %.15g", hl, d0, x, d1, d2)
+				}
+			}
 		}
 	}
-	if s.minted(1e6) != 0.995e6 {
-		t.Errorf("small burns pay the minimum spread: %v", s.minted(1e6))
+	// A recovery far slower than the step: the single swap.
+	a.RecoveryHalfLife = 365 * 24 * time.Hour
+	s := NewState(m, time.Hour, 1, friday)
+	s.Reset()
+	for _, x := range []float64{1e6, 1e8, 1e9} {
+		want := b - b*b/(b+x)
+		if got := s.minted(x); math.Abs(got-want) > 1e-4*want {
+			t.Errorf("slow recovery: minted(%v) = %v, single swap %v", x, got, want)
+		}
+	}
+	// The minimum spread caps what small burns mint; the value is
+	// increasing and concave in x (the arbitrageurs' golden-section search
+	// needs a concave profit).
+	m = algoModel()
+	s = NewState(m, time.Hour, 1, friday)
+	s.Reset()
+	if got := s.minted(1e6); got != 0.995e6 {
+		t.Errorf("small burns pay the minimum spread: %v", got)
+	}
+	// Past about BΔ/(4τ) a faster constant flow mints less in all (the
+	// spread of the whole step's burns widens), so minted rises, concave,
+	// to one peak and then falls: the profit has one maximum, before the
+	// peak.
+	prev, prevSlope, peak := 0.0, math.Inf(1), 0.0
+	for x := 1e6; x <= 1e12; x *= 1.25 {
+		got := s.minted(x)
+		if got > 0.995*x || got < 0 {
+			t.Fatalf("minted(%v) = %v: negative or above (1 − min spread)·x", x, got)
+		}
+		slope := (got - prev) / (x - x/1.25)
+		switch {
+		case peak == 0 && slope < 0:
+			peak = x / 1.25
+		case peak == 0 && x > 1e6 && slope > prevSlope*(1+1e-9):
+			t.Fatalf("minted is not concave before its peak, at %v: slope %v after %v", x, slope, prevSlope)
+		case peak > 0 && slope > 0:
+			t.Fatalf("minted rises again at %v after its peak at %v", x, peak)
+		}
+		prev, prevSlope = got, slope
+	}
+	b, tau := m.Algorithmic.BasePoolUSD, m.Algorithmic.RecoveryHalfLife.Hours()/math.Ln2
+	if peak < b/(4*tau) || peak > 4*b/tau {
+		t.Errorf("minted peaks at %.3g, want about BΔ/(4τ) = %.3g or more", peak, b/(4*tau))
+	}
+}
+
+// twoLineModel is algoModel with a small first line of defense and a
+// second line held back below 0.9, and no panic sales of the governance
+// token.
+func twoLineModel() *Model {
+	m := algoModel()
+	m.Algorithmic.Defense = &Defense{ReserveUSD: 2e8, Trigger: 0.99, Target: 0.995, MaxPerDayUSD: 2.4e9, SaleCost: 0.01,
+		SecondLine: &DefenseLine{ReserveUSD: 3e8, Trigger: 0.9, Target: 0.92, MaxPerDayUSD: 1.2e9}}
+	return m
+}
+
+// The second line of the defense buys only while the price is below its
+// own trigger, up to its own target and daily bound, and only from its
+// own reserve; the first line buys first while it has reserve left.
+func TestDefenseSecondLine(t *testing.T) {
+	m := twoLineModel()
+	d, l := m.Algorithmic.Defense, m.Algorithmic.Defense.SecondLine
+	s := NewState(m, time.Hour, 1, friday)
+	for _, tc := range []struct {
+		name                string
+		share               float64 // pool's stablecoin share before the defense
+		firstLeft           float64 // first line's reserve left
+		firstUsed, lineUsed bool
+		target              float64 // price after, when a line is not bound by its budget
+	}{
+		{"above both triggers", 0.52, 2e8, false, false, 0},
+		{"between the triggers, first line spent", 0.85, 0, false, false, 0},
+		{"between the second line's trigger and target, first line spent", 0.89, 0, false, false, 0},
+		{"between the triggers", 0.85, 2e8, true, false, d.Target},
+		{"below the second trigger, first line spent", 0.9, 0, false, true, l.Target},
+		{"far below, second line bound by its daily budget", 0.975, 0, false, true, 0},
+		{"below both, first line spent after buying", 0.9, 1e6, true, true, l.Target},
+	} {
+		s.Reset()
+		s.halted = true // no arbitrage: the defense alone
+		s.bal[0], s.bal[1] = m.Market.SizeUSD*tc.share, m.Market.SizeUSD*(1-tc.share)
+		s.secondLeft = l.ReserveUSD
+		s.defenseLeft = tc.firstLeft + s.secondLeft
+		p0, supply0 := s.pool.Price(0, 1), s.supply
+		if tc.share == 0.89 && !(p0 > l.Trigger && p0 < l.Target) {
+			t.Fatalf("%s: price %v, want it between %v and %v", tc.name, p0, l.Trigger, l.Target)
+		}
+		s.algorithmic(1)
+		p := s.pool.Price(0, 1)
+		first, second := tc.firstLeft-(s.defenseLeft-s.secondLeft), l.ReserveUSD-s.secondLeft
+		if (first > 0) != tc.firstUsed || (second > 0) != tc.lineUsed {
+			t.Errorf("%s: price %.4f, first line used %v, second %v; want used %v, %v", tc.name, p0, first, second, tc.firstUsed, tc.lineUsed)
+		}
+		if second > l.MaxPerDayUSD/24/(1-d.SaleCost)*(1+1e-12) || first > d.MaxPerDayUSD/24/(1-d.SaleCost)*(1+1e-12) {
+			t.Errorf("%s: used %v and %v in an hour, above the daily bounds", tc.name, first, second)
+		}
+		if first > tc.firstLeft*(1+1e-12) || s.secondLeft < 0 || s.defenseLeft < s.secondLeft {
+			t.Errorf("%s: reserves left %v (second line %v) after using %v of %v", tc.name, s.defenseLeft, s.secondLeft, first, tc.firstLeft)
+		}
+		if bought := supply0 - s.supply; math.Abs(bought-s.defenseTokens) > 1e-6 || (first+second > 0) != (bought > 0) {
+			t.Errorf("%s: supply burned %v, defense tokens %v", tc.name, bought, s.defenseTokens)
+		}
+		budget1 := min(tc.firstLeft, d.MaxPerDayUSD/24/(1-d.SaleCost))
+		budget2 := min(l.ReserveUSD, l.MaxPerDayUSD/24/(1-d.SaleCost))
+		if tc.target > 0 && second < 0.99*budget2 && (first == 0 || first < 0.99*budget1) && math.Abs(p-tc.target) > 1e-6 {
+			t.Errorf("%s: price %.6f → %.6f, want the line's target %v", tc.name, p0, p, tc.target)
+		}
+		if s.Backing() != s.defenseLeft {
+			t.Errorf("%s: backing %v, both lines' reserve %v", tc.name, s.Backing(), s.defenseLeft)
+		}
+	}
+
+	// On a collapsing path the accounting holds every step (runPath
+	// checks), the first line is spent before the second is touched
+	// (the first acts at 0.99, the second only below 0.9) and both are
+	// spent in the end; the defense bought what both lines could pay.
+	for seed := uint64(1); seed <= 3; seed++ {
+		m := twoLineModel()
+		m.Events = []Event{{At: 21 * time.Hour, Panic: 1, SellUSD: 2e9}}
+		met := runPath(t, m, 240, seed, func(st *State, k int) {
+			if st.secondLeft < l.ReserveUSD && st.defenseLeft-st.secondLeft > 0.5*d.ReserveUSD {
+				t.Fatalf("seed %d step %d: second line used (%v left) while the first still has %v", seed, k, st.secondLeft, st.defenseLeft-st.secondLeft)
+			}
+		}).Metrics()
+		if want := (d.ReserveUSD + l.ReserveUSD) * (1 - d.SaleCost); math.Abs(met.DefenseUSD-want) > 1e-6*want {
+			t.Errorf("seed %d: the defense paid %v, want both lines' %v", seed, met.DefenseUSD, want)
+		}
 	}
 }
 
@@ -261,7 +433,8 @@ func TestDipBuyersFloorAndGovernanceSales(t *testing.T) {
 }
 
 func TestStateDoesNotAllocate(t *testing.T) {
-	for name, m := range map[string]*Model{"reserve": reserveModel(), "algorithmic": algoModel(), "dip buyers": collapse(dipModel())} {
+	for name, m := range map[string]*Model{"reserve": reserveModel(), "algorithmic": algoModel(), "dip buyers": collapse(dipModel()),
+		"two lines": twoLineModel()} {
 		s := NewState(m, time.Hour, 168, friday)
 		src := stochastic.NewSource(1, stochastic.StreamStablecoin)
 		allocs := testing.AllocsPerRun(5, func() {
@@ -308,6 +481,20 @@ func TestValidate(t *testing.T) {
 	d.Algorithmic.Governance.PanicSellShare = math.NaN()
 	err = d.Validate(time.Hour)
 	for _, want := range []string{"dip_buyers.ceiling: ", "dip_buyers.capital_usd: ", "backing.governance.panic_sell_share: "} {
+		if err == nil || !contains(err.Error(), want) {
+			t.Errorf("Validate: %v lacks %q", err, want)
+		}
+	}
+	if err := twoLineModel().Validate(time.Hour); err != nil {
+		t.Error(err)
+	}
+	w := twoLineModel()
+	w.Algorithmic.Defense.SecondLine.Trigger = 0.995 // above the first line's 0.99
+	w.Algorithmic.Defense.SecondLine.ReserveUSD = math.NaN()
+	w.Algorithmic.Defense.SecondLine.MaxPerDayUSD = 0
+	err = w.Validate(time.Hour)
+	for _, want := range []string{"backing.defense.second_line.trigger: ", "backing.defense.second_line.reserve_usd: ",
+		"backing.defense.second_line.max_per_day_usd: ", "backing.defense.second_line.target: "} {
 		if err == nil || !contains(err.Error(), want) {
 			t.Errorf("Validate: %v lacks %q", err, want)
 		}
