@@ -142,7 +142,8 @@ func (r *pathRunner) observeWarnings(step int, s *Summary, borrowAPR float64, si
 	}
 }
 
-// observeWarnings names the five indicators one by one.
+// observeWarnings compares the five indicators one by one: these lines
+// stop the build if their number changes.
 var (
 	_ [NumIndicators - 5]struct{}
 	_ [5 - NumIndicators]struct{}
