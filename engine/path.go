@@ -43,6 +43,9 @@ type pathRunner struct {
 	book     *lending.BookState
 	dayLoss  ringSum   // realized bad debt over the last 24 h
 	payouts  []float64 // backstop payouts due, by step modulo len
+	// payoutSlot is the next step's index in payouts (step modulo
+	// len(payouts), kept without a division).
+	payoutSlot int
 	backstop float64   // backstop capacity left, USD
 	parking  parking   // when parked positions must be looked at again
 	// noParking turns parking off and noShortcuts the other shortcuts of
@@ -143,6 +146,7 @@ func (r *pathRunner) run(path int, res *PathResult) error {
 		r.book.Reset()
 		r.dayLoss.reset()
 		clear(r.payouts)
+		r.payoutSlot = 1 % len(r.payouts)
 		r.backstop = cfg.Liquidation.Backstop.CapacityUSD
 		r.parking = parking{}
 	}
@@ -216,7 +220,9 @@ func (r *pathRunner) run(path int, res *PathResult) error {
 				r.pausedLiquidations(step, s)
 			}
 			price, oracle = m.price, m.oracle
-			s.MaxImpact = max(s.MaxImpact, 1-m.price/m.exo)
+			if m.price != m.exo { // else the impact is 0 (no sale yet on the path)
+				s.MaxImpact = max(s.MaxImpact, 1-m.price/m.exo)
+			}
 		} else {
 			price = exo
 		}
@@ -260,7 +266,10 @@ func (r *pathRunner) run(path int, res *PathResult) error {
 		// 8. Settlement: backstop payouts due now, then the withdrawal queue
 		// first come, first served, unless withdrawals are paused.
 		if m != nil {
-			k := step % len(r.payouts)
+			k := r.payoutSlot // step % len(r.payouts)
+			if r.payoutSlot++; r.payoutSlot == len(r.payouts) {
+				r.payoutSlot = 0
+			}
 			pool.Cover(r.payouts[k])
 			r.payouts[k] = 0
 		}
@@ -326,12 +335,12 @@ func (r *pathRunner) run(path int, res *PathResult) error {
 			}
 			r.recordCoin(pt)
 		}
-		sig = stochastic.Signals{
-			Utilization: u,
-			Drawdown:    drawdown,
-			UnmetQueue:  queue / max(pool.Deposits, 1e-300),
-			BadDebt:     s.RealizedBadDebtUSD / cfg.Pool.Deposits,
-			Depeg:       depeg,
+		sig = stochastic.Signals{Utilization: u, Drawdown: drawdown, Depeg: depeg}
+		if queue != 0 { // 0 / deposits is 0: spare the division in calm steps
+			sig.UnmetQueue = queue / max(pool.Deposits, 1e-300)
+		}
+		if s.RealizedBadDebtUSD != 0 {
+			sig.BadDebt = s.RealizedBadDebtUSD / cfg.Pool.Deposits
 		}
 		r.observeWarnings(step, s, rate, &sig)
 
