@@ -39,15 +39,15 @@ type pathRunner struct {
 	inflowNoiseShift  float64
 
 	// Liquidation model; nil without one.
-	market   *market
-	book     *lending.BookState
-	dayLoss  ringSum   // realized bad debt over the last 24 h
-	payouts  []float64 // backstop payouts due, by step modulo len
+	market  *market
+	book    *lending.BookState
+	dayLoss ringSum   // realized bad debt over the last 24 h
+	payouts []float64 // backstop payouts due, by step modulo len
 	// payoutSlot is the next step's index in payouts (step modulo
 	// len(payouts), kept without a division).
 	payoutSlot int
-	backstop float64   // backstop capacity left, USD
-	parking  parking   // when parked positions must be looked at again
+	backstop   float64 // backstop capacity left, USD
+	parking    parking // when parked positions must be looked at again
 	// noParking turns parking off and noShortcuts the other shortcuts of
 	// the liquidation phase (tests prove they change no result).
 	noParking, noShortcuts bool
