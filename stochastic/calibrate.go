@@ -91,19 +91,26 @@ func (f Fit) Process(initial float64) (PriceProcess, error) {
 // series' last price), the estimates under the Go fields' snake_case names
 // (and `interval` for GARCH-t), with the standard errors and the fit's
 // provenance as comments.
-func (f Fit) YAML(indent string) string {
+func (f Fit) YAML(indent string) string { return f.YAMLDigits(indent, 6) }
+
+// YAMLDigits is [Fit.YAML] with the initial price and the estimates written
+// with digits significant digits, in [1, 17] (17 writes every float64
+// exactly); standard errors keep 6.
+func (f Fit) YAMLDigits(indent string, digits int) string {
+	digits = min(max(digits, 1), 17)
+	value := func(x float64) string { return strconv.FormatFloat(x, 'g', digits, 64) }
 	var b strings.Builder
 	line := func(key, value, comment string) {
 		fmt.Fprintf(&b, "%s%-15s %-14s # %s\n", indent, key+":", value, comment)
 	}
 	line("model", f.Model, fmt.Sprintf("fitted to %s: %d log returns at %s, log-likelihood %.6g, AIC %.6g",
 		f.Series, f.N, formatDuration(f.Step), f.LogLikelihood, f.AIC))
-	line("initial", num(f.LastPrice), "last price of the series, USD")
+	line("initial", value(f.LastPrice), "last price of the series, USD")
 	if f.Model == "garch_t" {
 		line("interval", formatDuration(f.Step), "the omega/alpha/beta below are per interval")
 	}
 	for i, n := range f.Names {
-		line(n, num(f.Estimates[i]), "± "+num(f.StdErrors[i])+" (1 SE)")
+		line(n, value(f.Estimates[i]), "± "+num(f.StdErrors[i])+" (1 SE)")
 	}
 	for _, n := range f.Notes {
 		fmt.Fprintf(&b, "%s# note: %s\n", indent, n)

@@ -303,21 +303,47 @@ func implied(f stochastic.Fit) []string {
 }
 
 // pasteNotes warn when the snippet would not be accepted by a scenario as
-// it stands: an unknown model, or values that, as printed, are outside the
-// model's ranges (e.g. a beta that rounds to 1).
+// it stands: an unknown model, or values outside the model's ranges even as
+// written with every digit; and say when the snippet needed more digits
+// than the usual 6 to stay within them (e.g. a beta that rounds to 1).
 func pasteNotes(f stochastic.Fit, initial float64) []string {
 	var notes []string
 	known := slices.ContainsFunc(experiments.PriceModels(), func(m experiments.Model) bool { return m.Name == f.Model })
 	if !known {
 		notes = append(notes, fmt.Sprintf("this version of spiral does not accept market.price.model %s in scenarios yet", f.Model))
 	}
-	printed := snippetValues(f, snippet(f, initial))
-	if p, err := printed.Process(printed.LastPrice); err == nil {
-		if err := p.Validate(); err != nil {
-			notes = append(notes, "the snippet's values, as printed, are outside the scenario's ranges: "+strings.ReplaceAll(err.Error(), "\n", "; "))
-		}
+	digits := snippetDigits(f, initial)
+	if err := printedProblem(f, initial, digits); err != nil {
+		notes = append(notes, "the snippet's values, as printed, are outside the scenario's ranges: "+strings.ReplaceAll(err.Error(), "\n", "; "))
+	} else if digits > estimateDigits {
+		notes = append(notes, fmt.Sprintf("the snippet writes its values with %d significant digits: with %d they would be outside the scenario's ranges (%s)",
+			digits, estimateDigits, strings.ReplaceAll(printedProblem(f, initial, estimateDigits).Error(), "\n", "; ")))
 	}
 	return notes
+}
+
+// snippetDigits is the fewest significant digits, from estimateDigits, with
+// which the snippet's values are within the model's ranges; 17 (every
+// digit) when none is.
+func snippetDigits(f stochastic.Fit, initial float64) int {
+	for d := estimateDigits; d < 17; d++ {
+		if printedProblem(f, initial, d) == nil {
+			return d
+		}
+	}
+	return 17
+}
+
+// printedProblem is what is outside the model's ranges in the snippet's
+// values as written with digits significant digits; nil if nothing (or
+// the model is unknown).
+func printedProblem(f stochastic.Fit, initial float64, digits int) error {
+	printed := snippetValues(f, snippetAt(f, initial, digits))
+	p, err := printed.Process(printed.LastPrice)
+	if err != nil {
+		return nil
+	}
+	return p.Validate()
 }
 
 // snippetValues returns f with its estimates and initial price replaced by
@@ -343,16 +369,21 @@ func snippetValues(f stochastic.Fit, yaml string) stochastic.Fit {
 	return f
 }
 
-// snippet is f.YAML under market.price, with initial > 0 replacing the
-// series' last price.
+// snippet is f's YAML under market.price, with initial > 0 replacing the
+// series' last price, written with snippetDigits significant digits.
 func snippet(f stochastic.Fit, initial float64) string {
+	return snippetAt(f, initial, snippetDigits(f, initial))
+}
+
+// snippetAt is snippet with digits significant digits.
+func snippetAt(f stochastic.Fit, initial float64, digits int) string {
 	const indent = "    "
 	if !(initial > 0) {
-		return f.YAML(indent)
+		return f.YAMLDigits(indent, digits)
 	}
 	last := f.LastPrice
 	f.LastPrice = initial
-	lines := strings.SplitAfter(f.YAML(indent), "\n")
+	lines := strings.SplitAfter(f.YAMLDigits(indent, digits), "\n")
 	for i, line := range lines {
 		if strings.HasPrefix(line, indent+"initial:") {
 			if at := strings.Index(line, " # "); at >= 0 {

@@ -302,9 +302,10 @@ func TestCalibrateSnippetPastes(t *testing.T) {
 	}
 }
 
-// A fit whose printed values are invalid (beta rounds to 1 at the
-// snippet's precision) is flagged.
-func TestCalibrateFlagsUnpastableValues(t *testing.T) {
+// A fit whose values would be invalid as printed with 6 digits (beta
+// rounds to 1) is written with as many digits as it takes to stay valid,
+// and says so; a fit that is invalid whatever the digits is flagged.
+func TestCalibrateSnippetKeepsValuesInRange(t *testing.T) {
 	f := stochastic.Fit{
 		Model: "garch_t", Series: "x.csv", Names: []string{"log_drift", "omega", "alpha", "beta", "nu"},
 		Estimates: []float64{0.1, 1e-19, 1e-15, 0.99999999, 12}, StdErrors: []float64{0.1, 1e-20, 1e-16, 1e-9, 3},
@@ -313,17 +314,28 @@ func TestCalibrateFlagsUnpastableValues(t *testing.T) {
 	if p, err := f.Process(f.LastPrice); err != nil || p.Validate() != nil {
 		t.Fatalf("the unrounded fit should be valid: %v, %v", err, p.Validate())
 	}
+	if printedProblem(f, 0, estimateDigits) == nil {
+		t.Fatal("with 6 digits beta should round to 1: the test proves nothing")
+	}
 	notes := strings.Join(pasteNotes(f, 0), "\n")
-	if !strings.Contains(notes, "outside the scenario's ranges") || !strings.Contains(notes, "beta") {
-		t.Errorf("notes %q do not flag beta", notes)
+	if strings.Contains(notes, "outside the scenario's ranges:") || !strings.Contains(notes, "writes its values with 8 significant digits") ||
+		!strings.Contains(notes, "beta") {
+		t.Errorf("notes %q: want the 8 digits explained, no warning", notes)
+	}
+	if got := snippetValues(f, snippet(f, 0)); got.Estimates[3] != 0.99999999 {
+		t.Errorf("the snippet's beta is %v, want 0.99999999", got.Estimates[3])
 	}
 	f.Estimates[3] = 0.9
-	if notes := pasteNotes(f, 0); len(notes) > 0 && strings.Contains(strings.Join(notes, ""), "outside") {
-		t.Errorf("valid fit flagged: %q", notes)
+	if notes := pasteNotes(f, 0); len(notes) > 0 {
+		t.Errorf("a fit that prints fine has notes: %q", notes)
 	}
 	// --initial is what the snippet says.
 	if got := snippetValues(f, snippet(f, 1600)); got.LastPrice != 1600 || got.Estimates[3] != 0.9 {
 		t.Errorf("snippet values: initial %v, beta %v", got.LastPrice, got.Estimates[3])
+	}
+	f.Estimates[3] = 1.2 // invalid whatever the digits
+	if notes := strings.Join(pasteNotes(f, 0), "\n"); !strings.Contains(notes, "outside the scenario's ranges: ") || !strings.Contains(notes, "beta") {
+		t.Errorf("notes %q do not flag beta", notes)
 	}
 }
 
