@@ -142,7 +142,7 @@ func renameColumn(data []byte, path, column string) (io.Reader, error) {
 		return bytes.NewReader(data), nil
 	}
 	end := cr.InputOffset()
-	have := strings.Join(header, ",")
+	have := stochastic.ClipField(strings.Join(header, ","))
 	want, found := headerName(column), false
 	for i, h := range header {
 		switch headerName(h) {

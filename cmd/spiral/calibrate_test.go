@@ -379,6 +379,9 @@ func TestCalibrateBadCSV(t *testing.T) {
 		{"missing close column", rows("timestamp,open", 40, nil), nil, 1, "close: missing column"},
 		{"missing timestamp column", rows("date,close", 40, nil), nil, 1, "timestamp: missing column"},
 		{"missing --column", rows("timestamp,close", 40, nil), []string{"--column", "price"}, 1, `price: missing column: want a price column (--column) in the header, have "timestamp,close"`},
+		// The header quoted is cut to 60 bytes, as ReadPriceCSV cuts it.
+		{"missing --column, wide header", rows("timestamp,close,"+strings.Repeat("c,", 5000)+"c", 40, nil), []string{"--column", "price"}, 1,
+			`price: missing column: want a price column (--column) in the header, have "timestamp,close,c,c,c,c,c,c,c,c,c,c,c,c,c,c,c,c,c,c,c,c,c,c,… (10017 bytes)"`},
 		{"unsorted", rows("timestamp,close", 40, func(i int, _, price string) string {
 			switch i {
 			case 9:
@@ -422,6 +425,9 @@ func TestCalibrateBadCSV(t *testing.T) {
 			want := fmt.Sprintf("%s:%d: %s", file, c.line, c.want)
 			if code != 2 || !strings.Contains(stderr, want) || stdout != "" {
 				t.Errorf("exit %d, stdout %q, stderr %q; want exit 2 and %q", code, stdout, stderr, want)
+			}
+			if len(stderr) > 500 {
+				t.Errorf("a message of %d bytes", len(stderr))
 			}
 		})
 	}
