@@ -17,7 +17,7 @@ type GBM struct {
 	Volatility float64
 }
 
-// Validate reports the first parameter outside its range.
+// Validate reports all parameters outside their ranges.
 func (g GBM) Validate() error {
 	var errs []error
 	if !finitePositive(g.Initial) {

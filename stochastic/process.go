@@ -3,7 +3,8 @@ package stochastic
 // PriceProcess is a model of one asset's exogenous price (USD). Implementations
 // are value types holding parameters; they are shared read-only by all workers.
 type PriceProcess interface {
-	// Validate reports the first parameter outside its documented range.
+	// Validate reports every parameter outside its documented range (all
+	// of them, joined), so that a scenario is fixed in one go.
 	Validate() error
 	// NewSampler returns a sampler producing prices at steps of dt years
 	// (dt > 0). The engine calls it once per worker and reuses the sampler for
@@ -34,7 +35,8 @@ type Signals struct {
 // WithdrawalBehaviour is a model of how depositors ask for their money back.
 // Implementations are value types holding parameters.
 type WithdrawalBehaviour interface {
-	// Validate reports the first parameter outside its documented range.
+	// Validate reports every parameter outside its documented range (all
+	// of them, joined), so that a scenario is fixed in one go.
 	Validate() error
 	// NewSampler returns a sampler for steps of dt years (dt > 0). Called once
 	// per worker; the sampler is reset for every path.
