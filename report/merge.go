@@ -386,9 +386,9 @@ func finalizeInventory(dir string, inv *inventory, fo finalizeOptions) (*Aggrega
 		notes = append(notes, "sweep: the per-variant charts are drawn for the baseline "+meta.Sweep.Baseline+" only (plots/variant="+meta.Sweep.Baseline+"); the heatmaps and the tornado chart compare the variants")
 	}
 	path := filepath.Join(dir, AggregateParquet)
-	whole := meta // the aggregate is of every shard's paths: one "shard" of one
+	whole := *meta // the aggregate is of every shard's paths: one "shard" of one
 	whole.Shard, whole.Shards = 0, 1
-	n, err := writeAggregateParquet(path, agg, fileMetadata(whole, -1))
+	n, err := writeAggregateParquet(path, agg, fileMetadata(&whole, -1))
 	if err != nil {
 		return nil, err
 	}
