@@ -33,7 +33,7 @@ type WarningStats struct {
 	Indicator string  // e.g. "utilization"
 	Threshold float64 // outputs.warnings.<indicator> of the resolved scenario; NaN if unknown
 	Event     string  // "unmet_withdrawal" or "bad_debt"
-	Rank      int     // 1 = best for this event: longest median lead, then fewest false alarms
+	Rank      int     // 1 = best for this event: longest median lead, then fewest false alarms, then most hits
 
 	Paths       int // paths of the variant
 	EventPaths  int // paths on which the event happened
@@ -166,12 +166,16 @@ func warningTable(va *VariantAggregate, meta *Meta, counts map[riskEvent]int) []
 }
 
 // compareWarnings orders indicators for one event: longest median lead
-// first (none last), then lowest false-alarm rate (none last), then name.
+// first (none last), then lowest false-alarm rate (none last), then highest
+// hit rate (none last), then name.
 func compareWarnings(a, b WarningStats) int {
 	if c := compareNaNLast(a.MedianLeadHours, b.MedianLeadHours, true); c != 0 {
 		return c
 	}
 	if c := compareNaNLast(a.FalseAlarmRate, b.FalseAlarmRate, false); c != 0 {
+		return c
+	}
+	if c := compareNaNLast(a.HitRate, b.HitRate, true); c != 0 {
 		return c
 	}
 	return cmp.Compare(a.Indicator, b.Indicator)
@@ -193,7 +197,7 @@ func compareNaNLast(x, y float64, desc bool) int {
 	return cmp.Compare(x, y)
 }
 
-const methodWarning = "per indicator and event: hit rate = paths whose indicator crossed its threshold strictly before the event (lead > 0) / paths with the event, Clopper-Pearson interval; median lead = quantile_cont(0.5) of the lead time (event hour - crossing hour) over the paths with both, order-statistic interval; false-alarm rate = paths whose indicator crossed but the event never happened / paths whose indicator crossed, Clopper-Pearson interval; rank per event by median lead (longest first), then false-alarm rate (lowest first)"
+const methodWarning = "per indicator and event: hit rate = paths whose indicator crossed its threshold strictly before the event (lead > 0) / paths with the event, Clopper-Pearson interval; median lead = quantile_cont(0.5) of the lead time (event hour - crossing hour) over the paths with both, order-statistic interval; false-alarm rate = paths whose indicator crossed but the event never happened / paths whose indicator crossed, Clopper-Pearson interval; rank per event by median lead (longest first), then false-alarm rate (lowest first), then hit rate (highest first)"
 
 type jsonWarning struct {
 	Indicator        string     `json:"indicator"`
@@ -330,7 +334,7 @@ func warningBlocks(ws []WarningStats, horizon string) []block {
 		formatCount(ws[0].Paths) + " paths of " + horizon + ". Hit rate: share of the paths with the event on which the indicator crossed strictly before it. " +
 		"Median lead: over the paths with both, in hours; negative when the indicator crossed after the event. " +
 		"False alarms: share of the indicator's crossings on paths where the event never happened. " +
-		"Ranked by median lead, then false-alarm rate. 95 % intervals below the values.", small: true})
+		"Ranked by median lead, then false-alarm rate, then hit rate. 95 % intervals below the values.", small: true})
 	hours := naOr(func(v float64) string { return formatValue(v) + " h" })
 	probability := naOr(pct)
 	ci := func(f func(float64) string, lo, hi float64) string {

@@ -312,13 +312,16 @@ func TestCompareWarnings(t *testing.T) {
 		{Indicator: "c", MedianLeadHours: 5, FalseAlarmRate: 0.3},
 		{Indicator: "d", MedianLeadHours: -2, FalseAlarmRate: 0},
 		{Indicator: "e", MedianLeadHours: 12, FalseAlarmRate: 0.9},
+		// Equal lead and false alarms: the higher hit rate first, then name.
+		{Indicator: "f", MedianLeadHours: -2, FalseAlarmRate: 0, HitRate: 0.4},
+		{Indicator: "g", MedianLeadHours: -2, FalseAlarmRate: 0, HitRate: nan},
 	}
 	slices.SortStableFunc(rows, compareWarnings)
 	var got []string
 	for _, r := range rows {
 		got = append(got, r.Indicator)
 	}
-	if !slices.Equal(got, []string{"e", "c", "b", "d", "a"}) {
+	if !slices.Equal(got, []string{"e", "c", "b", "f", "d", "g", "a"}) {
 		t.Errorf("order %v", got)
 	}
 }
