@@ -329,14 +329,28 @@ func finalizeInventory(dir string, inv *inventory, fo finalizeOptions) (*Aggrega
 		if err := checkPathColumn(inv.summary[v]); err != nil {
 			return nil, err
 		}
-		fans, n, err := readFans(inv.series[v], meta)
-		if err != nil {
+		// A sweep draws the fan charts of its baseline only; of the other
+		// variants' series it needs the number of traced paths (and the
+		// last hour when the metadata has no horizon).
+		drawn := meta.Sweep == nil || v == meta.Sweep.Baseline
+		var (
+			fans     *fanCollector
+			n        int
+			lastHour float64
+			err      error
+		)
+		if drawn {
+			if fans, n, err = readFans(inv.series[v], meta); err != nil {
+				return nil, err
+			}
+			lastHour = fans.lastHour()
+		} else if n, lastHour, err = tracedPaths(inv.series[v], meta.HorizonHours == 0); err != nil {
 			return nil, err
 		}
 		traced = max(traced, n)
 		horizon := meta.HorizonHours
 		if horizon == 0 {
-			horizon = fans.lastHour()
+			horizon = lastHour
 		}
 		agg.HorizonHours = horizon
 		plotDir := PlotsDir
@@ -348,7 +362,7 @@ func finalizeInventory(dir string, inv *inventory, fo finalizeOptions) (*Aggrega
 			return nil, err
 		}
 		agg.Variants = append(agg.Variants, va)
-		if meta.Sweep != nil && v != meta.Sweep.Baseline {
+		if !drawn {
 			// A sweep draws the charts of its baseline; the comparison
 			// charts cover the other variants.
 			docVariants = append(docVariants, documentVariant{agg: va})
@@ -703,6 +717,41 @@ func readFans(series []partFile, meta *Meta) (*fanCollector, int, error) {
 	}
 	fans.paths = traced
 	return fans, traced, nil
+}
+
+// tracedPaths counts the traced paths in series parts (a path's rows are
+// consecutive) and, when lastHour is asked for, the last hour they reach
+// (NaN without rows).
+func tracedPaths(series []partFile, lastHour bool) (int, float64, error) {
+	traced, last := 0, math.NaN()
+	for _, p := range series {
+		if p.rows == 0 {
+			continue
+		}
+		one := []partFile{p}
+		path, _, err := readColumn(one, "path")
+		if err != nil {
+			return 0, 0, err
+		}
+		for i := range path {
+			if i == 0 || path[i] != path[i-1] {
+				traced++
+			}
+		}
+		if !lastHour {
+			continue
+		}
+		hour, _, err := readColumn(one, "hour")
+		if err != nil {
+			return 0, 0, err
+		}
+		for _, h := range hour {
+			if !(h <= last) {
+				last = h
+			}
+		}
+	}
+	return traced, last, nil
 }
 
 // checkPathColumn checks that the parts hold the paths 0, 1, 2, ... in

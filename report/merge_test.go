@@ -97,6 +97,20 @@ func TestPartsAndMerge(t *testing.T) {
 	if kvMerged[MetaShard] != "0/1" || kvSingle[MetaShard] != "0/1" {
 		t.Errorf("aggregate.parquet spiral.shard: merged %q, single process %q; want 0/1", kvMerged[MetaShard], kvSingle[MetaShard])
 	}
+	// tracedPaths (what a sweep's other variants read) agrees with readFans
+	// (what the drawn variant reads).
+	inv, err := takeInventory(single, []string{"base"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fans, n, err := readFans(inv.series["base"], &m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count, last, err := tracedPaths(inv.series["base"], true)
+	if err != nil || count != n || n != 12 || last != fans.lastHour() || !(last > 0) {
+		t.Errorf("tracedPaths = %d, %v, %v; readFans %d paths, last hour %v; want 12", count, last, err, n, fans.lastHour())
+	}
 	// Merging again gives the same aggregates.
 	again, err := Merge(sharded, MergeOptions{})
 	if err != nil || jsonOf(t, again) != jsonOf(t, agg) {
