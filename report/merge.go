@@ -680,37 +680,25 @@ func readFans(series []partFile, meta *Meta) (*fanCollector, int, error) {
 		fans.tooMany = rows
 		return fans, 0, nil
 	}
+	names := []string{"path", "step", "hour"}
+	for _, s := range specs {
+		names = append(names, s.Column)
+	}
 	traced := 0
 	for _, p := range series {
 		if p.rows == 0 {
 			continue
 		}
-		one := []partFile{p}
-		path, _, err := readColumn(one, "path")
+		cols, err := readPartColumns(p, names...)
 		if err != nil {
 			return nil, 0, err
 		}
-		step, _, err := readColumn(one, "step")
-		if err != nil {
-			return nil, 0, err
-		}
-		hour, _, err := readColumn(one, "hour")
-		if err != nil {
-			return nil, 0, err
-		}
-		cols := make([][]float64, len(specs))
-		for k, s := range specs {
-			if cols[k], _, err = readColumn(one, s.Column); err != nil {
-				return nil, 0, err
-			}
-		}
-		row := make([]float64, len(specs))
+		path, step, hour, values := cols[0], cols[1], cols[2], cols[3:]
+		traced += pathRuns(path)
+		row := make([]float64, len(values))
 		for i := range path {
-			if i == 0 || path[i] != path[i-1] {
-				traced++
-			}
-			for k := range cols {
-				row[k] = cols[k][i]
+			for k := range values {
+				row[k] = values[k][i]
 			}
 			fans.add(int(step[i]), hour[i], row)
 		}
@@ -719,35 +707,53 @@ func readFans(series []partFile, meta *Meta) (*fanCollector, int, error) {
 	return fans, traced, nil
 }
 
+// readPartColumns reads the named columns of part p (as readColumn does).
+func readPartColumns(p partFile, names ...string) ([][]float64, error) {
+	cols := make([][]float64, len(names))
+	for k, name := range names {
+		var err error
+		if cols[k], _, err = readColumn([]partFile{p}, name); err != nil {
+			return nil, err
+		}
+	}
+	return cols, nil
+}
+
+// pathRuns is the number of paths in a series part's path column, whose
+// rows of one path are consecutive.
+func pathRuns(path []float64) int {
+	n := 0
+	for i := range path {
+		if i == 0 || path[i] != path[i-1] {
+			n++
+		}
+	}
+	return n
+}
+
 // tracedPaths counts the traced paths in series parts (a path's rows are
 // consecutive) and, when lastHour is asked for, the last hour they reach
 // (NaN without rows).
 func tracedPaths(series []partFile, lastHour bool) (int, float64, error) {
+	names := []string{"path"}
+	if lastHour {
+		names = append(names, "hour")
+	}
 	traced, last := 0, math.NaN()
 	for _, p := range series {
 		if p.rows == 0 {
 			continue
 		}
-		one := []partFile{p}
-		path, _, err := readColumn(one, "path")
+		cols, err := readPartColumns(p, names...)
 		if err != nil {
 			return 0, 0, err
 		}
-		for i := range path {
-			if i == 0 || path[i] != path[i-1] {
-				traced++
-			}
-		}
-		if !lastHour {
-			continue
-		}
-		hour, _, err := readColumn(one, "hour")
-		if err != nil {
-			return 0, 0, err
-		}
-		for _, h := range hour {
-			if !(h <= last) {
-				last = h
+		traced += pathRuns(cols[0])
+		if lastHour {
+			for _, h := range cols[1] {
+				if !(h <= last) {
+					last = h
+				}
 			}
 		}
 	}
