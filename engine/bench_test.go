@@ -125,7 +125,8 @@ func BenchmarkPresetPath(b *testing.B) {
 // BenchmarkPathCost splits what a path of bench.yaml costs into a cost per
 // step and a cost per liquidation: it times each of paths 0–255 (in turn,
 // as BenchmarkPresetPath/bench does) and fits, by least squares over the
-// paths, ns per path = steps × ns/step + liquidations × ns/liquidation.
+// paths, ns per path = steps × ns/step + liquidations × ns/liquidation. It
+// also reports the paths' mean cost, ns/path-step, each path weighted once.
 // ns/step is then what a step costs with the liquidation spiral on but
 // nothing liquidated, to compare with BenchmarkFloor/bench; R² says how
 // much of the spread between paths the two terms explain (the rest is
@@ -154,6 +155,10 @@ func BenchmarkPathCost(b *testing.B) {
 		perPath[p] = nanos[p] / runs[p]
 	}
 	intercept, slope := stat.LinearRegression(liquidations[:], perPath[:], nil, false)
+	// The mean over the paths of their own mean time: unlike
+	// BenchmarkPresetPath/bench's, it does not depend on which paths the
+	// last, partial cycle of b.N happened to run.
+	b.ReportMetric(stat.Mean(perPath[:], nil)/float64(cfg.Steps()), "ns/path-step")
 	b.ReportMetric(intercept/float64(cfg.Steps()), "ns/step")
 	b.ReportMetric(slope, "ns/liquidation")
 	b.ReportMetric(stat.RSquared(liquidations[:], perPath[:], nil, intercept, slope), "R2")
