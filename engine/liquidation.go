@@ -189,7 +189,11 @@ type market struct {
 	oracle             float64
 	sinceUpdate        int
 	depth              float64 // this step's DEX depth, USD per side
-	poolAsset, poolCol float64 // DEX reserves within the step
+	poolAsset, poolCol float64 // DEX reserves within the step, once poolOpen
+	// poolOpen says poolAsset and poolCol hold this step's reserves: they
+	// are set by the step's first use of the DEX (openPool), as a step
+	// without a liquidation never needs them.
+	poolOpen bool
 }
 
 func newMarket(l *Liquidation, c *Config) *market {
@@ -216,6 +220,17 @@ func (m *market) reset(p float64) {
 		m.history[i] = p
 	}
 	m.sinceUpdate = 0
+	m.poolOpen = false
+}
+
+// openPool sets the DEX reserves at the step's depth and the market price,
+// unless the step already did: call it before the step's first quote, best
+// or sale. Nothing moves the market price between the step's start and its
+// liquidations, so the reserves are those at the step's start.
+func (m *market) openPool() {
+	if !m.poolOpen {
+		m.poolAsset, m.poolCol, m.poolOpen = m.depth, m.depth/m.price, true
+	}
 }
 
 // step moves to the next step with exogenous price exo (phases 1–3).
@@ -227,7 +242,7 @@ func (m *market) step(exo float64) {
 	m.fall24h = 1 - m.price/m.highs.max()
 	d := &m.l.DEX
 	m.depth = d.DepthUSD * max(0.05, 1-d.DepthStress*m.fall24h)
-	m.poolAsset, m.poolCol = m.depth, m.depth/m.price
+	m.poolOpen = false
 	copy(m.history, m.history[1:])
 	m.history[len(m.history)-1] = m.price
 	m.sinceUpdate++

@@ -86,6 +86,10 @@ func TestDepthShrinksUnderStress(t *testing.T) {
 		{10, 0.05 * 1e6},        // 90 % below: the floor
 	} {
 		m.step(c.exo)
+		if m.poolOpen {
+			t.Fatalf("price %v: the step opened the DEX pool before any use", c.exo)
+		}
+		m.openPool()
 		if math.Abs(m.depth-c.depth) > 1e-6 || m.poolAsset != m.depth || math.Abs(m.poolAsset/m.poolCol-m.price) > 1e-9 {
 			t.Fatalf("price %v: depth %v (pool %v / %v), want %v centred on the price", c.exo, m.depth, m.poolAsset, m.poolCol, c.depth)
 		}

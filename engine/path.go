@@ -419,7 +419,15 @@ func (r *pathRunner) liquidate(step int, s *Summary) (repaid, capacity float64, 
 	m, book, pool := r.market, r.book, r.pool
 	index := pool.BorrowIndex
 	g := m.gasMultiplier()
-	capacity = kp.CapacityUSD * r.hours / math.Pow(g, kp.CapacityGasElasticity)
+	capacity = kp.CapacityUSD * r.hours
+	// / g^e, without math.Pow where it is exact to skip (g^0 = 1^e = 1, g^1 = g).
+	if e := kp.CapacityGasElasticity; g != 1 && e != 0 {
+		if e == 1 {
+			capacity /= g
+		} else {
+			capacity /= math.Pow(g, e)
+		}
+	}
 	left := capacity
 	gas := kp.GasUSD * g
 	// Collateral units the keeper receives per USD repaid, after the
@@ -451,6 +459,7 @@ func (r *pathRunner) liquidate(step int, s *Summary) (repaid, capacity float64, 
 		if !book.HasNext(m.oracle, index) {
 			break // nothing to liquidate: spare the DEX's best repay
 		}
+		m.openPool()
 		acted := false
 		// Once the DEX is so dislocated that no liquidation of any position
 		// covers gas and the minimum profit, the round is over without
@@ -683,22 +692,36 @@ func (r *pathRunner) absorb(loss float64, step int, s *Summary) {
 	}
 }
 
-// ringSum keeps the sum of the last n values pushed.
+// ringSum keeps the sum of the last n values pushed. While every value in
+// the ring is 0, pushing a 0 changes nothing that can be observed (where the
+// ring starts does not matter when all of it is 0), so push skips it: a path
+// without bad debt pays nothing for the 24 h window.
 type ringSum struct {
-	vals []float64
-	next int
-	sum  float64
+	vals    []float64
+	next    int
+	sum     float64
+	nonzero int // values in vals that are not 0
 }
 
 func newRingSum(n int) ringSum { return ringSum{vals: make([]float64, n)} }
 
 func (r *ringSum) reset() {
 	clear(r.vals)
-	r.next, r.sum = 0, 0
+	r.next, r.sum, r.nonzero = 0, 0, 0
 }
 
 func (r *ringSum) push(v float64) {
-	r.sum += v - r.vals[r.next]
+	if v == 0 && r.nonzero == 0 {
+		return
+	}
+	old := r.vals[r.next]
+	if old != 0 {
+		r.nonzero--
+	}
+	if v != 0 {
+		r.nonzero++
+	}
+	r.sum += v - old
 	r.vals[r.next] = v
 	if r.next++; r.next == len(r.vals) {
 		r.next = 0
