@@ -437,9 +437,13 @@ func (r *pathRunner) liquidate(step int, s *Summary) (repaid, capacity float64, 
 	var loss float64
 	skipped := 0
 	park := !r.noParking && l.Oracle.Delay == 0
-	var need float64 // the least repay (USD) that can pay in this step
-	if park {
-		need = r.parking.need(m, perUnit, gas, l)
+	// need is the least repay (USD) that can pay in this step, from the
+	// market at the phase's start: computed here when positions are parked,
+	// else at the first visit (nothing moves the market before it).
+	var need float64
+	needKnown := false
+	if park && r.parking.active {
+		need, needKnown = r.parking.need(m, perUnit, gas, l), true
 		r.shortcuts.releasedGas += r.parking.release(book, need, index)
 	}
 	// A round whose visits ended because nothing within the remaining
@@ -460,6 +464,9 @@ func (r *pathRunner) liquidate(step int, s *Summary) (repaid, capacity float64, 
 			break // nothing to liquidate: spare the DEX's best repay
 		}
 		m.openPool()
+		if park && !needKnown {
+			need, needKnown = r.parking.need(m, perUnit, gas, l), true
+		}
 		acted := false
 		// Once the DEX is so dislocated that no liquidation of any position
 		// covers gas and the minimum profit, the round is over without
