@@ -48,7 +48,14 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	cfg, err := variantConfig(src.scenario, src.variants, src.variant)
+	vs, err := variantScenario(src.scenario, src.variants, src.variant)
+	if err != nil {
+		return err
+	}
+	if err := src.sameDataFiles(vs); err != nil {
+		return err
+	}
+	cfg, err := vs.Config()
 	if err != nil {
 		return err
 	}
@@ -133,6 +140,7 @@ func parseReplayFlags(args []string, stderr io.Writer) (replayFlags, error) {
 type replaySource struct {
 	name     string // the directory or scenario as given, for messages
 	dir      string // the output directory; "" for a scenario
+	dataDir  string // the directory relative data-file paths are read from, for messages
 	manifest *report.Manifest
 	scenario *experiments.Scenario
 	variants []experiments.Variant
@@ -191,25 +199,33 @@ func (src *replaySource) openRun(f replayFlags) error {
 	if sc.Seed != m.Seed || sc.Paths != m.Paths {
 		return badInput("%s: the manifest says seed %d and %d paths but its scenario_yaml seed %d and %d paths: the manifest is damaged", file, m.Seed, m.Paths, sc.Seed, sc.Paths)
 	}
-	if err := sameDataFiles(m, sc, dataDir); err != nil {
-		return err
-	}
-	src.manifest, src.scenario = m, sc
+	src.manifest, src.scenario, src.dataDir = m, sc, dataDir
 	return nil
 }
 
-// sameDataFiles checks that the data files the replay read from dataDir
-// are those the run recorded in its manifest m: a file with other contents
-// would replay another path, so it is bad input (restore the file, or
-// point --data-dir at the run's copy).
-func sameDataFiles(m *report.Manifest, sc *experiments.Scenario, dataDir string) error {
-	now := sc.DataFiles()
-	for _, then := range m.DataFiles {
-		for _, f := range now {
-			if f.Field == then.Field && f.Path == then.Path && f.SHA256 != then.SHA256 {
-				return badInput("data file %s (%s, read from %s) is not the one the run read: sha256 %s, %d bytes then; %s, %d bytes now: "+
+// sameDataFiles checks that the data files that vs, the scenario of the
+// variant replayed, reads (those of the base it does not replace, and
+// those its values name) are those the run recorded in its manifest: a
+// file with other contents would replay another path, so it is bad input
+// (restore the file, or point --data-dir at the run's copy). A file only
+// other variants of a sweep read is not checked: it changes nothing of
+// this variant's paths. Nothing to check for a replay from a scenario.
+func (src *replaySource) sameDataFiles(vs *experiments.Scenario) error {
+	if src.manifest == nil {
+		return nil
+	}
+	variant := ""
+	if src.scenario.Sweep != nil {
+		variant = ", which variant " + src.variant + " reads,"
+	}
+	for _, f := range vs.DataFiles() {
+		for _, then := range src.manifest.DataFiles {
+			// The manifest lists a file once, under the first field
+			// that names it: the path identifies it.
+			if f.Path == then.Path && f.SHA256 != then.SHA256 {
+				return badInput("data file %s (%s, read from %s)%s is not the one the run read: sha256 %s, %d bytes then; %s, %d bytes now: "+
 					"restore it, or give --data-dir the directory that holds the run's copy",
-					then.Path, then.Field, dataDir, then.SHA256, then.Size, f.SHA256, f.Size)
+					f.Path, f.Field, src.dataDir, variant, then.SHA256, then.Size, f.SHA256, f.Size)
 			}
 		}
 	}

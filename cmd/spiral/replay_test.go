@@ -228,6 +228,52 @@ func TestReplayDataFileChanged(t *testing.T) {
 	}
 }
 
+// A sweep's variant is replayed when a data file that only other variants
+// read has changed since the run; a changed file the variant reads itself
+// (a value of its axis, or the base's that it keeps) is refused before
+// anything is written (exit 2), naming the file and both digests.
+func TestReplayVariantDataFiles(t *testing.T) {
+	dir := dataScenarioDir(t, map[string]string{
+		"spiral.yaml": "sweep:\n  axes:\n    positions.file: [book.csv, book2.csv]\n", // v000 book.csv, v001 book2.csv
+		"book2.csv":   "id,collateral,debt_usd\n1,150,200000\n",
+	})
+	out := runScenario(t, "sweep", filepath.Join(dir, "spiral.yaml"), "--paths", "4")
+	replayVariant := func(want int, variant string) (stdout, stderr, file string) {
+		t.Helper()
+		file = filepath.Join(t.TempDir(), variant+".parquet")
+		stdout, stderr = replay(t, want, out, "--path", "1", "--variant", variant, "--out", file, "--data-dir", dir)
+		return stdout, stderr, file
+	}
+	for _, c := range []struct {
+		file, old, new string
+		replayed       []string // the variants that do not read file
+		refused        string
+	}{
+		{"book2.csv", "200000", "200001", []string{"base", "v000"}, "v001"},
+		{"book.csv", "1,150,200000", "1,150,200001", []string{"v001"}, "v000"},
+	} {
+		path := filepath.Join(dir, c.file)
+		then := fileSHA256(t, path)
+		rewrite(t, path, c.old, c.new)
+		for _, v := range c.replayed {
+			if stdout, _, _ := replayVariant(0, v); !strings.Contains(stdout, "matches the run's summary row") {
+				t.Errorf("%s changed, variant %s:\n%s", c.file, v, stdout)
+			}
+		}
+		_, stderr, file := replayVariant(2, c.refused)
+		for _, want := range []string{"data file " + c.file + " (positions.file, read from " + dir + "), which variant " + c.refused + " reads, is not the one the run read",
+			"sha256 " + then + ", ", "; " + fileSHA256(t, path) + ", "} {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("%s changed, variant %s: stderr lacks %q: %s", c.file, c.refused, want, stderr)
+			}
+		}
+		if _, err := os.Stat(file); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s written: %v", file, err)
+		}
+		rewrite(t, path, c.new, c.old)
+	}
+}
+
 // When the replay does not reproduce the run (here: the run's recorded
 // scenario edited behind its back, as a different build would compute
 // another path), the differing columns are listed with both values, exit 1.
