@@ -30,6 +30,13 @@ type replayFlags struct {
 	paths     int
 	pathsSet  bool
 	seed      seedFlag
+	given     []givenFlag // the flags on the command line, in name order
+}
+
+// givenFlag is a flag given on the command line, with its value.
+type givenFlag struct {
+	name, value string
+	bool        bool // a boolean flag: --name alone means true
 }
 
 // cmdReplay is `spiral replay <out|scenario> --path N`: it re-runs one path
@@ -121,7 +128,11 @@ func parseReplayFlags(args []string, stderr io.Writer) (replayFlags, error) {
 		return f, err
 	}
 	set := map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	fs.Visit(func(fl *flag.Flag) {
+		set[fl.Name] = true
+		b, ok := fl.Value.(interface{ IsBoolFlag() bool })
+		f.given = append(f.given, givenFlag{fl.Name, fl.Value.String(), ok && b.IsBoolFlag()})
+	})
 	f.pathsSet = set["paths"]
 	switch {
 	case len(pos) != 1:
@@ -269,18 +280,45 @@ func storedScenarioError(err error, m *report.Manifest, f replayFlags) error {
 	if file := scenarioArg(m.Args); file != "" {
 		scenario, dataDir = quoteArg(file), quoteArg(filepath.Dir(file))
 	}
-	variant := ""
-	if f.variant != "" {
-		variant = " --variant " + quoteArg(f.variant)
-	}
 	quoted := make([]string, len(m.Args))
 	for i, a := range m.Args {
 		quoted[i] = quoteArg(a)
 	}
+	// The suggestions set --path, --data-dir, --seed and --paths
+	// themselves (the last two are refused from a directory, --data-dir
+	// from a scenario) and repeat the user's other flags.
+	flags := f.repeat("path", "data-dir", "seed", "paths")
 	return fmt.Errorf("%w\nthe run read its data files relative to its scenario file; replay reads them relative to --data-dir "+
 		"(default: the current directory). From where the run was started (its command line: %s), either of\n"+
 		"  spiral replay %s --path %d%s --data-dir %s\n  spiral replay %s --seed %d --paths %d --path %d%s\nreplays the path",
-		err, strings.Join(quoted, " "), quoteArg(f.source), f.path, variant, dataDir, scenario, m.Seed, m.Paths, f.path, variant)
+		err, strings.Join(quoted, " "), quoteArg(absPath(f.source)), f.path, flags, dataDir, scenario, m.Seed, m.Paths, f.path, flags)
+}
+
+// repeat is the flags the user gave but those in omit (and a boolean
+// flag set false), as arguments that mean the same from any directory (a
+// relative --out made absolute), each after a space.
+func (f replayFlags) repeat(omit ...string) string {
+	var b strings.Builder
+	for _, g := range f.given {
+		switch {
+		case slices.Contains(omit, g.name), g.bool && g.value != "true":
+		case g.bool:
+			b.WriteString(" --" + g.name)
+		case g.name == "out" && g.value != "":
+			b.WriteString(" --out " + quoteArg(absPath(g.value)))
+		default:
+			b.WriteString(" --" + g.name + " " + quoteArg(g.value))
+		}
+	}
+	return b.String()
+}
+
+// absPath is path made absolute, as given if that fails.
+func absPath(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
 }
 
 // scenarioArg is the scenario file on a run's command line args ("spiral",

@@ -274,6 +274,46 @@ func TestReplayVariantDataFiles(t *testing.T) {
 	}
 }
 
+// The commands that the message of a data file replay cannot read
+// suggests repeat the user's own flags, and paste as they are from another
+// directory: the output directory and --out are absolute.
+func TestReplaySuggestionsRepeatTheFlags(t *testing.T) {
+	scenario := replayScenario(t, "")
+	out := runScenario(t, "run", scenario, "--paths", "6")
+	here := t.TempDir()
+	t.Chdir(here) // no prices.csv here
+	if err := os.WriteFile("p3.parquet", []byte("an earlier replay"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rel, err := filepath.Rel(here, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, stderr := replay(t, 2, rel, "--path", "3", "--variant", "base", "--out", "p3.parquet", "--overwrite")
+	flags := " --path 3 --out " + filepath.Join(here, "p3.parquet") + " --overwrite --variant base"
+	var suggested []string
+	for _, want := range []string{
+		"  spiral replay " + out + flags + " --data-dir " + filepath.Dir(scenario) + "\n",
+		"  spiral replay " + scenario + " --seed 42 --paths 6" + flags + "\n",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+		suggested = append(suggested, strings.TrimSpace(want))
+	}
+	t.Chdir(t.TempDir())
+	for _, cmd := range suggested {
+		if err := os.WriteFile(filepath.Join(here, "p3.parquet"), []byte("an earlier replay"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		stdout, stderr, code := spiral(t, strings.Fields(cmd)[1:]...)
+		if b, _ := os.ReadFile(filepath.Join(here, "p3.parquet")); code != 0 || string(b) == "an earlier replay" ||
+			!strings.Contains(stdout, "path 3 of 6") {
+			t.Errorf("%s: exit %d, the --out file not replaced\nstdout: %s\nstderr: %s", cmd, code, stdout, stderr)
+		}
+	}
+}
+
 // When the replay does not reproduce the run (here: the run's recorded
 // scenario edited behind its back, as a different build would compute
 // another path), the differing columns are listed with both values, exit 1.
@@ -344,7 +384,7 @@ func TestReplayBadInput(t *testing.T) {
 		{fromRun("--path", "0", "--seed", "3", "--out", file), "--seed and --paths apply to a replay from a scenario"},
 		{[]string{scenario, "--path", "0", "--seed", "1e3", "--out", file}, "want an unsigned decimal integer"},
 		{[]string{out, "--path", "0", "--out", file}, "market.price.base.file: cannot read prices.csv"}, // no --data-dir
-		{[]string{out, "--path", "0", "--out", file}, "  spiral replay " + out + " --path 0 --data-dir " + filepath.Dir(scenario) + "\n"},
+		{[]string{out, "--path", "0", "--out", file}, "  spiral replay " + out + " --path 0 --out " + file + " --data-dir " + filepath.Dir(scenario) + "\n"},
 		{fromRun("--path", "0", "--out", existing), "--out " + existing + " already exists; --overwrite replaces it"},
 		{fromRun("--path", "0", "--out", dir), "--out " + dir + " is a directory"},
 		{fromRun("--path", "0", "--out", filepath.Join(dir, "no", "x.parquet")), "the directory " + filepath.Join(dir, "no") + " does not exist"},
