@@ -2,6 +2,7 @@ package report
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"strconv"
@@ -304,82 +305,14 @@ func writeAggregateParquet(path string, a *Aggregate, md arrow.Metadata) (rows i
 			w.discard()
 		}
 	}()
-	floatCol := func(i int, v float64) {
-		b := w.rb.Field(i).(*array.Float64Builder)
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			b.AppendNull()
-		} else {
-			b.Append(v)
-		}
-	}
 	for _, v := range a.Variants {
 		for _, m := range v.Metrics {
-			w.rb.Field(0).(*array.StringBuilder).Append(v.Variant)
-			w.rb.Field(1).(*array.StringBuilder).Append(m.Metric)
-			w.rb.Field(2).(*array.Int64Builder).Append(int64(m.N))
-			w.rb.Field(3).(*array.Int64Builder).Append(int64(m.Nulls))
-			i := 4
-			for _, x := range []float64{m.Mean, m.SD, m.SE, m.MeanCILow, m.MeanCIHigh, m.Min, m.Max} {
-				floatCol(i, x)
-				i++
-			}
-			for _, q := range m.Quantiles {
-				floatCol(i, q.Value)
-				floatCol(i+1, q.CILow)
-				floatCol(i+2, q.CIHigh)
-				i += 3
-			}
-			for _, t := range m.Tails {
-				floatCol(i, t.Value)
-				floatCol(i+1, t.CILow)
-				floatCol(i+2, t.CIHigh)
-				i += 3
-			}
-			w.rb.Field(i).(*array.Float64Builder).Append(a.Confidence)
-			floatCol(i+1, a.HorizonHours)
-			w.rb.Field(i + 2).(*array.Int64Builder).Append(int64(v.Paths))
-			w.rb.Field(i + 3).(*array.StringBuilder).Append("column")
-			for k := i + 4; k < w.rb.Schema().NumFields(); k++ {
-				w.rb.Field(k).AppendNull()
-			}
-			if err := w.endRow(); err != nil {
+			if err := writeColumnRow(w, a, &v, &m); err != nil {
 				return 0, err
 			}
 		}
 		for _, r := range v.Risk {
-			w.rb.Field(0).(*array.StringBuilder).Append(v.Variant)
-			w.rb.Field(1).(*array.StringBuilder).Append(r.Name)
-			w.rb.Field(2).(*array.Int64Builder).Append(int64(r.N))
-			w.rb.Field(3).(*array.Int64Builder).Append(0)
-			i := 4
-			for ; i < 4+7+3*(len(AggregateQuantiles)+len(AggregateTails)); i++ {
-				w.rb.Field(i).AppendNull()
-			}
-			w.rb.Field(i).(*array.Float64Builder).Append(a.Confidence)
-			floatCol(i+1, a.HorizonHours)
-			w.rb.Field(i + 2).(*array.Int64Builder).Append(int64(v.Paths))
-			w.rb.Field(i + 3).(*array.StringBuilder).Append("risk")
-			i += 4
-			for _, s := range []string{r.Label, r.Convention, r.Column, r.Horizon, r.Statistic} {
-				w.rb.Field(i).(*array.StringBuilder).Append(s)
-				i++
-			}
-			floatCol(i, r.Level)
-			floatCol(i+1, r.Threshold)
-			w.rb.Field(i + 2).(*array.StringBuilder).Append(r.Unit)
-			floatCol(i+3, r.Value)
-			floatCol(i+4, r.CILow)
-			floatCol(i+5, r.CIHigh)
-			w.rb.Field(i + 6).(*array.StringBuilder).Append(r.CIMethod)
-			if r.Events >= 0 {
-				w.rb.Field(i + 7).(*array.Int64Builder).Append(int64(r.Events))
-			} else {
-				w.rb.Field(i + 7).AppendNull()
-			}
-			for k := i + 8; k < w.rb.Schema().NumFields(); k++ {
-				w.rb.Field(k).AppendNull() // baseline, WarningColumns
-			}
-			if err := w.endRow(); err != nil {
+			if err := writeRiskRow(w, a, &v, &r); err != nil {
 				return 0, err
 			}
 		}
@@ -397,6 +330,72 @@ func writeAggregateParquet(path string, a *Aggregate, md arrow.Metadata) (rows i
 	return rows, nil
 }
 
+// writeColumnRow appends the statistics m of a summary column of variant v
+// to aggregate.parquet as a row of kind "column"; each quantile and
+// expected shortfall goes to the columns named by its own probability.
+func writeColumnRow(w *tableWriter, a *Aggregate, v *VariantAggregate, m *MetricStats) error {
+	r := newAggregateRow(w)
+	r.str("variant", v.Variant)
+	r.str("metric", m.Metric)
+	r.int("n", m.N)
+	r.int("nulls", m.Nulls)
+	r.float("mean", m.Mean)
+	r.float("sd", m.SD)
+	r.float("se", m.SE)
+	r.float("mean_ci_low", m.MeanCILow)
+	r.float("mean_ci_high", m.MeanCIHigh)
+	r.float("min", m.Min)
+	r.float("max", m.Max)
+	for _, q := range m.Quantiles {
+		name := "p" + probabilityName(q.P)
+		r.float(name, q.Value)
+		r.float(name+"_ci_low", q.CILow)
+		r.float(name+"_ci_high", q.CIHigh)
+	}
+	for _, t := range m.Tails {
+		name := "es" + probabilityName(t.P)
+		r.float(name, t.Value)
+		r.float(name+"_ci_low", t.CILow)
+		r.float(name+"_ci_high", t.CIHigh)
+	}
+	r.float("confidence", a.Confidence)
+	r.float("horizon_hours", a.HorizonHours)
+	r.int("paths", v.Paths)
+	r.str("kind", "column")
+	return r.end()
+}
+
+// writeRiskRow appends the risk metric rm of variant v to aggregate.parquet
+// as a row of kind "risk": metric is its name, n its paths, and the
+// RiskColumns its fields (events null for a statistic that counts none).
+func writeRiskRow(w *tableWriter, a *Aggregate, v *VariantAggregate, rm *RiskMetric) error {
+	r := newAggregateRow(w)
+	r.str("variant", v.Variant)
+	r.str("metric", rm.Name)
+	r.int("n", rm.N)
+	r.int("nulls", 0)
+	r.float("confidence", a.Confidence)
+	r.float("horizon_hours", a.HorizonHours)
+	r.int("paths", v.Paths)
+	r.str("kind", "risk")
+	r.str("label", rm.Label)
+	r.str("convention", rm.Convention)
+	r.str("column", rm.Column)
+	r.str("horizon", rm.Horizon)
+	r.str("statistic", rm.Statistic)
+	r.float("level", rm.Level)
+	r.float("threshold", rm.Threshold)
+	r.str("unit", rm.Unit)
+	r.float("value", rm.Value)
+	r.float("ci_low", rm.CILow)
+	r.float("ci_high", rm.CIHigh)
+	r.str("ci_method", rm.CIMethod)
+	if rm.Events >= 0 {
+		r.int("events", rm.Events)
+	}
+	return r.end()
+}
+
 // aggregateRow fills one row of aggregate.parquet by column name; the
 // columns left unset are null.
 type aggregateRow struct {
@@ -408,8 +407,18 @@ func newAggregateRow(w *tableWriter) *aggregateRow {
 	return &aggregateRow{w: w, set: make([]bool, w.rb.Schema().NumFields())}
 }
 
+// builder is the builder of the column name, which the row must not have
+// set already: a value for a column that does not exist, or a second value
+// for one, would misalign the columns; it panics.
 func (r *aggregateRow) builder(name string) array.Builder {
-	i := r.w.rb.Schema().FieldIndices(name)[0]
+	idx := r.w.rb.Schema().FieldIndices(name)
+	if len(idx) != 1 {
+		panic(fmt.Sprintf("report: aggregate.parquet has no column %q", name))
+	}
+	i := idx[0]
+	if r.set[i] {
+		panic(fmt.Sprintf("report: aggregate.parquet column %q set twice in one row", name))
+	}
 	r.set[i] = true
 	return r.w.rb.Field(i)
 }

@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -199,5 +201,111 @@ func TestDuckDBReadsTheOutput(t *testing.T) {
 	}
 	if checked != 7 {
 		t.Fatalf("compared %d statistics, want 7", checked)
+	}
+	sameAggregateRows(t, reader, out)
+}
+
+// sameAggregateRows fails unless DuckDB reads, in the rows of kind "column"
+// and "risk" of dir's aggregate.parquet, aggregate.json's metrics and risk
+// metrics: every key in the column of its name (a quantile's or expected
+// shortfall's p<q>, p<q>_ci_low, p<q>_ci_high or es<q>…, a risk metric's
+// name in metric), the same number, string or null, and null in every
+// other column.
+func sameAggregateRows(t *testing.T, reader, dir string) {
+	t.Helper()
+	var agg struct {
+		Confidence   json.Number `json:"confidence"`
+		HorizonHours json.Number `json:"horizon_hours"`
+		Variants     []struct {
+			Variant string           `json:"variant"`
+			Paths   json.Number      `json:"paths"`
+			Metrics []map[string]any `json:"metrics"`
+			Risk    []map[string]any `json:"risk"`
+		} `json:"variants"`
+	}
+	dec := json.NewDecoder(strings.NewReader(readFile(t, dir, "aggregate.json")))
+	dec.UseNumber()
+	if err := dec.Decode(&agg); err != nil {
+		t.Fatal(err)
+	}
+	raw := duckdbQuery(t, reader, dir, "SELECT * FROM read_parquet('$OUT/aggregate.parquet') WHERE kind IN ('column', 'risk')", "--rows")
+	var duck []map[string]any
+	dec = json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&duck); err != nil {
+		t.Fatalf("%v in %s", err, raw)
+	}
+	rows := map[string]map[string]any{}
+	for _, r := range duck {
+		rows[fmt.Sprint(r["variant"], "/", r["kind"], "/", r["metric"])] = r
+	}
+	// pq is the column name of a quantile's or expected shortfall's p.
+	pq := func(prefix string, p any) string {
+		f, err := asNumber(p).Float64()
+		if err != nil {
+			t.Fatalf("p = %v", p)
+		}
+		return prefix + strings.ReplaceAll(strconv.FormatFloat(f*100, 'f', -1, 64), ".", "_")
+	}
+	checked := 0
+	for _, v := range agg.Variants {
+		for kind, entries := range map[string][]map[string]any{"column": v.Metrics, "risk": v.Risk} {
+			for _, e := range entries {
+				want := map[string]any{"variant": v.Variant, "kind": kind, "paths": v.Paths,
+					"confidence": agg.Confidence, "horizon_hours": agg.HorizonHours}
+				for k, x := range e {
+					switch k {
+					case "name":
+						want["metric"] = x
+					case "quantiles", "es":
+						prefix := map[string]string{"quantiles": "p", "es": "es"}[k]
+						for _, q := range x.([]any) {
+							q := q.(map[string]any)
+							name := pq(prefix, q["p"])
+							want[name], want[name+"_ci_low"], want[name+"_ci_high"] = q["value"], q["ci_low"], q["ci_high"]
+						}
+					case "ci_coverage", "note": // in aggregate.json only
+					default:
+						want[k] = x
+					}
+				}
+				if kind == "risk" {
+					want["nulls"] = json.Number("0")
+				}
+				key := fmt.Sprint(v.Variant, "/", kind, "/", want["metric"])
+				row, ok := rows[key]
+				if !ok {
+					t.Errorf("%s: no row in aggregate.parquet", key)
+					continue
+				}
+				delete(rows, key)
+				checked++
+				for col, got := range row {
+					w := want[col]
+					if _, ok := want[col]; !ok && got == nil {
+						continue
+					}
+					switch w := w.(type) {
+					case json.Number:
+						g, err := strconv.ParseFloat(string(asNumber(got)), 64)
+						if f, _ := w.Float64(); err != nil || g != f {
+							t.Errorf("%s %s: aggregate.parquet %v, aggregate.json %v", key, col, got, w)
+						}
+					default:
+						if got != w {
+							t.Errorf("%s %s: aggregate.parquet %v, aggregate.json %v", key, col, got, w)
+						}
+					}
+				}
+				for col := range want {
+					if _, ok := row[col]; !ok {
+						t.Errorf("%s: aggregate.parquet has no column %s", key, col)
+					}
+				}
+			}
+		}
+	}
+	if len(rows) != 0 || checked == 0 {
+		t.Errorf("aggregate.parquet has %d column and risk rows that aggregate.json lacks; %d compared", len(rows), checked)
 	}
 }

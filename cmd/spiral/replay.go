@@ -30,6 +30,13 @@ type replayFlags struct {
 	paths     int
 	pathsSet  bool
 	seed      seedFlag
+	given     []givenFlag // the flags on the command line, in name order
+}
+
+// givenFlag is a flag given on the command line, with its value.
+type givenFlag struct {
+	name, value string
+	bool        bool // a boolean flag: --name alone means true
 }
 
 // cmdReplay is `spiral replay <out|scenario> --path N`: it re-runs one path
@@ -48,7 +55,14 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	cfg, err := variantConfig(src.scenario, src.variants, src.variant)
+	vs, err := variantScenario(src.scenario, src.variants, src.variant)
+	if err != nil {
+		return err
+	}
+	if err := src.sameDataFiles(vs); err != nil {
+		return err
+	}
+	cfg, err := vs.Config()
 	if err != nil {
 		return err
 	}
@@ -114,7 +128,11 @@ func parseReplayFlags(args []string, stderr io.Writer) (replayFlags, error) {
 		return f, err
 	}
 	set := map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	fs.Visit(func(fl *flag.Flag) {
+		set[fl.Name] = true
+		b, ok := fl.Value.(interface{ IsBoolFlag() bool })
+		f.given = append(f.given, givenFlag{fl.Name, fl.Value.String(), ok && b.IsBoolFlag()})
+	})
 	f.pathsSet = set["paths"]
 	switch {
 	case len(pos) != 1:
@@ -133,6 +151,7 @@ func parseReplayFlags(args []string, stderr io.Writer) (replayFlags, error) {
 type replaySource struct {
 	name     string // the directory or scenario as given, for messages
 	dir      string // the output directory; "" for a scenario
+	dataDir  string // the directory relative data-file paths are read from, for messages
 	manifest *report.Manifest
 	scenario *experiments.Scenario
 	variants []experiments.Variant
@@ -191,25 +210,33 @@ func (src *replaySource) openRun(f replayFlags) error {
 	if sc.Seed != m.Seed || sc.Paths != m.Paths {
 		return badInput("%s: the manifest says seed %d and %d paths but its scenario_yaml seed %d and %d paths: the manifest is damaged", file, m.Seed, m.Paths, sc.Seed, sc.Paths)
 	}
-	if err := sameDataFiles(m, sc, dataDir); err != nil {
-		return err
-	}
-	src.manifest, src.scenario = m, sc
+	src.manifest, src.scenario, src.dataDir = m, sc, dataDir
 	return nil
 }
 
-// sameDataFiles checks that the data files the replay read from dataDir
-// are those the run recorded in its manifest m: a file with other contents
-// would replay another path, so it is bad input (restore the file, or
-// point --data-dir at the run's copy).
-func sameDataFiles(m *report.Manifest, sc *experiments.Scenario, dataDir string) error {
-	now := sc.DataFiles()
-	for _, then := range m.DataFiles {
-		for _, f := range now {
-			if f.Field == then.Field && f.Path == then.Path && f.SHA256 != then.SHA256 {
-				return badInput("data file %s (%s, read from %s) is not the one the run read: sha256 %s, %d bytes then; %s, %d bytes now: "+
+// sameDataFiles checks that the data files that vs, the scenario of the
+// variant replayed, reads (those of the base it does not replace, and
+// those its values name) are those the run recorded in its manifest: a
+// file with other contents would replay another path, so it is bad input
+// (restore the file, or point --data-dir at the run's copy). A file only
+// other variants of a sweep read is not checked: it changes nothing of
+// this variant's paths. Nothing to check for a replay from a scenario.
+func (src *replaySource) sameDataFiles(vs *experiments.Scenario) error {
+	if src.manifest == nil {
+		return nil
+	}
+	variant := ""
+	if src.scenario.Sweep != nil {
+		variant = ", which variant " + src.variant + " reads,"
+	}
+	for _, f := range vs.DataFiles() {
+		for _, then := range src.manifest.DataFiles {
+			// The manifest lists a file once, under the first field
+			// that names it: the path identifies it.
+			if f.Path == then.Path && f.SHA256 != then.SHA256 {
+				return badInput("data file %s (%s, read from %s)%s is not the one the run read: sha256 %s, %d bytes then; %s, %d bytes now: "+
 					"restore it, or give --data-dir the directory that holds the run's copy",
-					then.Path, then.Field, dataDir, then.SHA256, then.Size, f.SHA256, f.Size)
+					f.Path, f.Field, src.dataDir, variant, then.SHA256, then.Size, f.SHA256, f.Size)
 			}
 		}
 	}
@@ -253,18 +280,45 @@ func storedScenarioError(err error, m *report.Manifest, f replayFlags) error {
 	if file := scenarioArg(m.Args); file != "" {
 		scenario, dataDir = quoteArg(file), quoteArg(filepath.Dir(file))
 	}
-	variant := ""
-	if f.variant != "" {
-		variant = " --variant " + quoteArg(f.variant)
-	}
 	quoted := make([]string, len(m.Args))
 	for i, a := range m.Args {
 		quoted[i] = quoteArg(a)
 	}
+	// The suggestions set --path, --data-dir, --seed and --paths
+	// themselves (the last two are refused from a directory, --data-dir
+	// from a scenario) and repeat the user's other flags.
+	flags := f.repeat("path", "data-dir", "seed", "paths")
 	return fmt.Errorf("%w\nthe run read its data files relative to its scenario file; replay reads them relative to --data-dir "+
 		"(default: the current directory). From where the run was started (its command line: %s), either of\n"+
 		"  spiral replay %s --path %d%s --data-dir %s\n  spiral replay %s --seed %d --paths %d --path %d%s\nreplays the path",
-		err, strings.Join(quoted, " "), quoteArg(f.source), f.path, variant, dataDir, scenario, m.Seed, m.Paths, f.path, variant)
+		err, strings.Join(quoted, " "), quoteArg(absPath(f.source)), f.path, flags, dataDir, scenario, m.Seed, m.Paths, f.path, flags)
+}
+
+// repeat is the flags the user gave but those in omit (and a boolean
+// flag set false), as arguments that mean the same from any directory (a
+// relative --out made absolute), each after a space.
+func (f replayFlags) repeat(omit ...string) string {
+	var b strings.Builder
+	for _, g := range f.given {
+		switch {
+		case slices.Contains(omit, g.name), g.bool && g.value != "true":
+		case g.bool:
+			b.WriteString(" --" + g.name)
+		case g.name == "out" && g.value != "":
+			b.WriteString(" --out " + quoteArg(absPath(g.value)))
+		default:
+			b.WriteString(" --" + g.name + " " + quoteArg(g.value))
+		}
+	}
+	return b.String()
+}
+
+// absPath is path made absolute, as given if that fails.
+func absPath(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
 }
 
 // scenarioArg is the scenario file on a run's command line args ("spiral",

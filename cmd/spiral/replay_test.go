@@ -228,6 +228,92 @@ func TestReplayDataFileChanged(t *testing.T) {
 	}
 }
 
+// A sweep's variant is replayed when a data file that only other variants
+// read has changed since the run; a changed file the variant reads itself
+// (a value of its axis, or the base's that it keeps) is refused before
+// anything is written (exit 2), naming the file and both digests.
+func TestReplayVariantDataFiles(t *testing.T) {
+	dir := dataScenarioDir(t, map[string]string{
+		"spiral.yaml": "sweep:\n  axes:\n    positions.file: [book.csv, book2.csv]\n", // v000 book.csv, v001 book2.csv
+		"book2.csv":   "id,collateral,debt_usd\n1,150,200000\n",
+	})
+	out := runScenario(t, "sweep", filepath.Join(dir, "spiral.yaml"), "--paths", "4")
+	replayVariant := func(want int, variant string) (stdout, stderr, file string) {
+		t.Helper()
+		file = filepath.Join(t.TempDir(), variant+".parquet")
+		stdout, stderr = replay(t, want, out, "--path", "1", "--variant", variant, "--out", file, "--data-dir", dir)
+		return stdout, stderr, file
+	}
+	for _, c := range []struct {
+		file, old, new string
+		replayed       []string // the variants that do not read file
+		refused        string
+	}{
+		{"book2.csv", "200000", "200001", []string{"base", "v000"}, "v001"},
+		{"book.csv", "1,150,200000", "1,150,200001", []string{"v001"}, "v000"},
+	} {
+		path := filepath.Join(dir, c.file)
+		then := fileSHA256(t, path)
+		rewrite(t, path, c.old, c.new)
+		for _, v := range c.replayed {
+			if stdout, _, _ := replayVariant(0, v); !strings.Contains(stdout, "matches the run's summary row") {
+				t.Errorf("%s changed, variant %s:\n%s", c.file, v, stdout)
+			}
+		}
+		_, stderr, file := replayVariant(2, c.refused)
+		for _, want := range []string{"data file " + c.file + " (positions.file, read from " + dir + "), which variant " + c.refused + " reads, is not the one the run read",
+			"sha256 " + then + ", ", "; " + fileSHA256(t, path) + ", "} {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("%s changed, variant %s: stderr lacks %q: %s", c.file, c.refused, want, stderr)
+			}
+		}
+		if _, err := os.Stat(file); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s written: %v", file, err)
+		}
+		rewrite(t, path, c.new, c.old)
+	}
+}
+
+// The commands that the message of a data file replay cannot read
+// suggests repeat the user's own flags, and paste as they are from another
+// directory: the output directory and --out are absolute.
+func TestReplaySuggestionsRepeatTheFlags(t *testing.T) {
+	scenario := replayScenario(t, "")
+	out := runScenario(t, "run", scenario, "--paths", "6")
+	here := t.TempDir()
+	t.Chdir(here) // no prices.csv here
+	if err := os.WriteFile("p3.parquet", []byte("an earlier replay"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rel, err := filepath.Rel(here, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, stderr := replay(t, 2, rel, "--path", "3", "--variant", "base", "--out", "p3.parquet", "--overwrite")
+	flags := " --path 3 --out " + filepath.Join(here, "p3.parquet") + " --overwrite --variant base"
+	var suggested []string
+	for _, want := range []string{
+		"  spiral replay " + out + flags + " --data-dir " + filepath.Dir(scenario) + "\n",
+		"  spiral replay " + scenario + " --seed 42 --paths 6" + flags + "\n",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+		suggested = append(suggested, strings.TrimSpace(want))
+	}
+	t.Chdir(t.TempDir())
+	for _, cmd := range suggested {
+		if err := os.WriteFile(filepath.Join(here, "p3.parquet"), []byte("an earlier replay"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		stdout, stderr, code := spiral(t, strings.Fields(cmd)[1:]...)
+		if b, _ := os.ReadFile(filepath.Join(here, "p3.parquet")); code != 0 || string(b) == "an earlier replay" ||
+			!strings.Contains(stdout, "path 3 of 6") {
+			t.Errorf("%s: exit %d, the --out file not replaced\nstdout: %s\nstderr: %s", cmd, code, stdout, stderr)
+		}
+	}
+}
+
 // When the replay does not reproduce the run (here: the run's recorded
 // scenario edited behind its back, as a different build would compute
 // another path), the differing columns are listed with both values, exit 1.
@@ -298,7 +384,7 @@ func TestReplayBadInput(t *testing.T) {
 		{fromRun("--path", "0", "--seed", "3", "--out", file), "--seed and --paths apply to a replay from a scenario"},
 		{[]string{scenario, "--path", "0", "--seed", "1e3", "--out", file}, "want an unsigned decimal integer"},
 		{[]string{out, "--path", "0", "--out", file}, "market.price.base.file: cannot read prices.csv"}, // no --data-dir
-		{[]string{out, "--path", "0", "--out", file}, "  spiral replay " + out + " --path 0 --data-dir " + filepath.Dir(scenario) + "\n"},
+		{[]string{out, "--path", "0", "--out", file}, "  spiral replay " + out + " --path 0 --out " + file + " --data-dir " + filepath.Dir(scenario) + "\n"},
 		{fromRun("--path", "0", "--out", existing), "--out " + existing + " already exists; --overwrite replaces it"},
 		{fromRun("--path", "0", "--out", dir), "--out " + dir + " is a directory"},
 		{fromRun("--path", "0", "--out", filepath.Join(dir, "no", "x.parquet")), "the directory " + filepath.Join(dir, "no") + " does not exist"},

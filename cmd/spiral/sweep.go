@@ -72,13 +72,19 @@ func sweepInfo(sc *experiments.Scenario, variants []experiments.Variant) *report
 
 // variantConfig builds the engine configuration of the named variant.
 func variantConfig(sc *experiments.Scenario, variants []experiments.Variant, name string) (*engine.Config, error) {
+	vs, err := variantScenario(sc, variants, name)
+	if err != nil {
+		return nil, err
+	}
+	return vs.Config()
+}
+
+// variantScenario is the scenario of the named variant (sc itself when sc
+// is not a sweep).
+func variantScenario(sc *experiments.Scenario, variants []experiments.Variant, name string) (*experiments.Scenario, error) {
 	for _, v := range variants {
 		if v.Name == name {
-			vs, err := sc.Variant(v)
-			if err != nil {
-				return nil, err
-			}
-			return vs.Config()
+			return sc.Variant(v)
 		}
 	}
 	return nil, fmt.Errorf("no variant %s", name)
