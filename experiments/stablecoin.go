@@ -277,6 +277,9 @@ type Algorithmic struct {
 	// HaltBelow stops the mint/burn swap for good once the governance
 	// price falls below it, USD in [0, 1e9]. Default 0 (never).
 	HaltBelow float64 `yaml:"halt_below"`
+	// Substep bounds the market's internal step, in [0, 1d]. Default 0
+	// (one sub-step per engine step).
+	Substep Duration `yaml:"substep"`
 	// Defense buys the stablecoin with a reserve. Default none.
 	Defense *Defense `yaml:"defense"`
 }
@@ -344,6 +347,7 @@ func (a *Algorithmic) setBacking(m *stablecoin.Model) [][2]string {
 		MinSpread:        a.MinSpread,
 		RecoveryHalfLife: a.RecoveryHalfLife.Std(),
 		HaltBelow:        a.HaltBelow,
+		Substep:          a.Substep.Std(),
 	}
 	if d := a.Defense; d != nil {
 		alg.Defense = &stablecoin.Defense{ReserveUSD: d.ReserveUSD, Trigger: d.Trigger, Target: d.Target,

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spiralrisk/spiral/engine"
 	"github.com/spiralrisk/spiral/engine/lending"
@@ -199,7 +200,7 @@ func (h ustHeadline) problems() []string {
 	}
 	in("first below 0.99 (h23)", h.FirstBelow99, 21, 26)
 	in("first below 0.9 (h71)", h.FirstBelow90, 64, 80)
-	in("price at h71 (0.883)", h.PriceAt71, 0.85, 0.96)
+	in("price at h71 (0.883)", h.PriceAt71, 0.82, 0.96)
 	in("first below 0.5 (h104)", h.FirstBelow50, 82, 100)
 	in("hours from 0.9 to 0.5 (33)", h.Slide, 12, 30)
 	in("minimum in 7 days (0.092)", h.Min7d, 0.07, 0.14)
@@ -209,7 +210,7 @@ func (h ustHeadline) problems() []string {
 	in("LUNA price fall (0.9999995)", h.LUNAFall, 0.999999, 1)
 	in("Anchor deposits at h68 (8.7 B)", h.AnchorAt68, 6.5e9, 10.5e9)
 	in("Anchor deposits left", h.AnchorLeft, 0, 0.4)
-	in("UST supply at h240 (about 11 B)", h.SupplyLeft, 8e9, 11.5e9)
+	in("UST supply at h240 (about 11 B)", h.SupplyLeft, 8e9, 12e9)
 	return out
 }
 
@@ -423,7 +424,7 @@ func TestUSTLUNAResolved(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{"dip_buyers:", "panic_drain: 0.05", "panic_sell_share: 0.1", "shortfall:", "second_line:"} {
+	for _, key := range []string{"dip_buyers:", "substep: 5m", "panic_drain: 0.05", "panic_sell_share: 0.1", "shortfall:", "second_line:"} {
 		if !strings.Contains(string(s.Resolved()), key) {
 			t.Errorf("resolved scenario lacks %q", key)
 		}
@@ -490,4 +491,41 @@ func TestDefenseSecondLineDecodes(t *testing.T) {
 			t.Errorf("problems %v lack %s", probs, want)
 		}
 	}
+}
+
+// The UST/LUNA preset's results do not move with the engine's step beyond
+// the first-order error docs/model.md reports: the same 40 paths at 1 h
+// and 15 min steps. Before the defense's hysteresis and the market's
+// sub-steps, these medians moved between the two steps by 21 % (7-day
+// low), 20 % (price at hour 240), 9 % (UST supply) and 8.5 and 11 hours
+// (first below 0.9 and 0.5), and the test failed; now by 1–3 % and 5
+// hours, the latter the outer, first-order lag of the withdrawal and
+// panic signals (docs/model.md), which the bounds leave room for but not
+// much more.
+func TestUSTLUNAStepConvergence(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the preset twice")
+	}
+	const paths = 40
+	hour := runUST(t, paths, nil)
+	quarter := runUST(t, paths, func(c *engine.Config) { c.Step = 15 * time.Minute })
+	t.Logf("1 h:    %v", hour)
+	t.Logf("15 min: %v", quarter)
+	hours := func(name string, a, b, most float64) {
+		if !(math.Abs(a-b) <= most) {
+			t.Errorf("%s: hour %.2f at 1 h steps, %.2f at 15 min: more than %g hours apart", name, a, b, most)
+		}
+	}
+	rel := func(name string, a, b, most float64) {
+		if !(math.Abs(a-b) <= most*math.Abs(b)) {
+			t.Errorf("%s: %.6g at 1 h steps, %.6g at 15 min: more than %g %% apart", name, a, b, 100*most)
+		}
+	}
+	hours("first below 0.9", hour.FirstBelow90, quarter.FirstBelow90, 6)
+	hours("first below 0.5", hour.FirstBelow50, quarter.FirstBelow50, 6)
+	hours("hours from 0.9 to 0.5", hour.Slide, quarter.Slide, 3)
+	rel("minimum in 7 days", hour.Min7d, quarter.Min7d, 0.05)
+	rel("price at hour 240", hour.FinalPrice, quarter.FinalPrice, 0.05)
+	rel("LUNA supply multiple", hour.LUNAMultiple, quarter.LUNAMultiple, 0.05)
+	rel("UST supply at hour 240", hour.SupplyLeft, quarter.SupplyLeft, 0.03)
 }

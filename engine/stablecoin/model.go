@@ -264,8 +264,29 @@ type Algorithmic struct {
 	// token's price falls below it (Terra's validators halted the chain and
 	// disabled the swap on 12-13 May 2022), USD in [0, 1e9]; 0: never.
 	HaltBelow float64
+	// Substep bounds the market's internal step, in [0, 1d]; 0: one
+	// sub-step per engine step. Within each engine step of length Δ the
+	// market runs n = ⌈Δ/Substep⌉ sub-steps of length Δ/n: the step's
+	// scheduled sale (events) at the start of the first, the holders'
+	// outflow spread evenly over all of them, and after each sale the
+	// governance token's market, the defense, the arbitrage and the dip
+	// buyers, each with the sub-step's share of its rates and capacities.
+	// The sub-step sets how finely these fast reactions (the swap's
+	// spread recovers within minutes) are interleaved with the outflow,
+	// so that a longer engine step does not let a whole step's sales
+	// land before anyone reacts; see docs/model.md for the convergence.
+	Substep time.Duration
 	// Defense buys the stablecoin with a reserve of another asset; nil: none.
 	Defense *Defense
+}
+
+// SubSteps is the number of market sub-steps in an engine step of length
+// step: ⌈step/Substep⌉, 1 when Substep is 0.
+func (a *Algorithmic) SubSteps(step time.Duration) int {
+	if a.Substep <= 0 || step <= a.Substep {
+		return 1
+	}
+	return int((step + a.Substep - 1) / a.Substep)
 }
 
 // Governance is the governance token. Its price moves by its own
@@ -299,8 +320,10 @@ type Governance struct {
 
 // Defense buys the stablecoin in the market, up to MaxPerDayUSD per day,
 // whenever its price is below Trigger, until it reaches Target or the
-// reserve runs out. Selling the reserve asset costs SaleCost of its value.
-// Bought stablecoins are burned.
+// reserve runs out: once engaged below Trigger it keeps buying (across
+// steps) until the price is back at Target, so how often the rule is
+// checked does not change what it does. Selling the reserve asset costs
+// SaleCost of its value. Bought stablecoins are burned.
 //
 // An optional SecondLine is a further reserve held back for a lower
 // line: it buys by the same rule with its own trigger, target and daily
@@ -485,6 +508,9 @@ func (a *Algorithmic) validate() error {
 	)
 	if a.RecoveryHalfLife < time.Minute || a.RecoveryHalfLife > 365*24*time.Hour {
 		add("recovery_half_life", fmt.Errorf("must be in [1m, 365d], got %v", a.RecoveryHalfLife))
+	}
+	if a.Substep < 0 || a.Substep > 24*time.Hour {
+		add("substep", fmt.Errorf("must be in [0, 1d], got %v", a.Substep))
 	}
 	if d := a.Defense; d != nil {
 		add("defense", errors.Join(

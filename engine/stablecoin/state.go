@@ -92,14 +92,17 @@ type State struct {
 	gov, gov0            float64 // governance-token supply
 	govPrice, govPrice0  float64
 	govL, govU           float64 // governance pool: tokens, USD
-	delta, deltaDecay    float64 // virtual pool imbalance and its decay per step
-	tau, recovered       float64 // its recovery time constant, steps; 1 − deltaDecay
+	subSteps             int     // market sub-steps per step
+	subDays              float64 // a sub-step's length, days
+	delta, deltaDecay    float64 // virtual pool imbalance and its decay per sub-step
+	tau, recovered       float64 // its recovery time constant, sub-steps; 1 − deltaDecay
 	govNoise, govShift   float64 // σ√Δ and −σ²Δ/2
 	mintedValue          float64 // governance tokens minted, USD at the oracle
 	defenseLeft          float64 // reserve value left, USD (both lines)
 	secondLeft           float64 // the second line's part of defenseLeft, USD
 	defenseTokens        float64 // stablecoins bought and burned by the defense
 	halted               bool    // the mint/burn swap has stopped
+	engaged              [2]bool // defense lines buying until their target (hysteresis)
 	stepHoldersSold      float64
 	stepRedeemRequested  float64
 	stepPaid, stepBurned float64
@@ -137,7 +140,10 @@ func NewState(m *Model, step time.Duration, steps int, start time.Time) *State {
 		s.arbCash = make([]float64, r.Arbitrageurs.Count)
 	}
 	if a := m.Algorithmic; a != nil {
-		s.tau = float64(a.RecoveryHalfLife) / (float64(step) * math.Ln2)
+		s.subSteps = a.SubSteps(step)
+		sub := float64(step) / float64(s.subSteps)
+		s.subDays = days / float64(s.subSteps)
+		s.tau = float64(a.RecoveryHalfLife) / (sub * math.Ln2)
 		s.recovered = -math.Expm1(-1 / s.tau)
 		s.deltaDecay = 1 - s.recovered
 		dy := days / stochastic.DaysPerYear
@@ -183,6 +189,7 @@ func (s *State) Reset() {
 		s.delta, s.mintedValue = 0, 0
 		s.defenseLeft, s.secondLeft, s.defenseTokens = 0, 0, 0
 		s.halted = false
+		s.engaged = [2]bool{}
 		if d := a.Defense; d != nil {
 			s.defenseLeft = d.ReserveUSD
 			if d.SecondLine != nil {
@@ -322,18 +329,38 @@ func (s *State) Trade(src *stochastic.Source, step int, withdrawn, locked float6
 		s.push(redeem, -1)
 		s.stepRedeemRequested += redeem
 	}
-	if sell > 0 {
-		s.sell(sell)
-		s.stepHoldersSold += sell
-	}
 
 	if s.m.Reserve != nil {
+		if sell > 0 {
+			s.sell(sell)
+			s.stepHoldersSold += sell
+		}
 		s.arbitrage(step)
+		if s.m.DipBuyers != nil {
+			s.dipTrade()
+		}
 	} else {
-		s.algorithmic(govNoise)
-	}
-	if s.m.DipBuyers != nil {
-		s.dipTrade()
+		// The market runs in sub-steps: the event's sale at the start of
+		// the step, the holders' outflow spread evenly, each sub-step
+		// followed by the governance token's market, the defense, the
+		// arbitrage and the dip buyers.
+		event := min(max(0, sell), s.eventSell)
+		flow := max(0, sell-event) / float64(s.subSteps)
+		for i := range s.subSteps {
+			q := flow
+			if i == 0 {
+				q += event
+			}
+			if q > 0 {
+				s.sell(q)
+				s.stepHoldersSold += q
+			}
+			s.algorithmic(govNoise)
+			govNoise = 1
+			if s.m.DipBuyers != nil {
+				s.dipTrade()
+			}
+		}
 	}
 	s.price = s.pool.Price(0, 1)
 }
@@ -400,17 +427,38 @@ func (s *State) dipTrade() {
 	}
 }
 
-// bisect is the root of the increasing f in [lo, hi] with f(lo) < 0 <
-// f(hi), to a relative 1e-9 of hi; it returns the end where f ≤ 0.
+// bisect is the root of the increasing f in [lo, hi] with f(lo) ≤ 0 <
+// f(hi), to a relative 1e-9 of hi; it returns the end where f ≤ 0. It
+// brackets the root like a bisection but places its points by the
+// Illinois variant of regula falsi (the retained end's value halved when
+// the same end is kept twice), so it needs a handful of evaluations of f
+// rather than about 30 (the dip buyers trade in every market sub-step).
 func bisect(f func(float64) float64, lo, hi float64) float64 {
-	for range 60 {
-		mid := 0.5 * (lo + hi)
-		if f(mid) <= 0 {
-			lo = mid
-		} else {
-			hi = mid
+	flo, fhi := f(lo), f(hi)
+	if flo > 0 || !(fhi > 0) {
+		return lo
+	}
+	side := 0
+	for range 100 {
+		x := lo + (hi-lo)*(flo/(flo-fhi))
+		if !(x > lo && x < hi) {
+			x = 0.5 * (lo + hi)
 		}
-		if hi-lo <= 1e-9*hi {
+		fx := f(x)
+		if fx <= 0 {
+			lo, flo = x, fx
+			if side < 0 {
+				fhi *= 0.5
+			}
+			side = -1
+		} else {
+			hi, fhi = x, fx
+			if side > 0 {
+				flo *= 0.5
+			}
+			side = 1
+		}
+		if hi-lo <= 1e-9*hi || fx == 0 {
 			break
 		}
 	}
@@ -623,14 +671,14 @@ func (s *State) algorithmic(govNoise float64) {
 	}
 	s.govL = s.govU / s.govPrice
 	if g.PanicSellShare > 0 && s.lambda > 0 {
-		s.govSell(g.PanicSellShare * s.lambda * s.days * s.gov0)
+		s.govSell(g.PanicSellShare * s.lambda * s.subDays * s.gov0)
 	}
 
 	if d := a.Defense; d != nil {
 		first := s.defenseLeft - s.secondLeft
-		first -= s.defend(first, d.Trigger, d.Target, d.MaxPerDayUSD, d.SaleCost)
+		first -= s.defend(&s.engaged[0], first, d.Trigger, d.Target, d.MaxPerDayUSD, d.SaleCost)
 		if l := d.SecondLine; l != nil {
-			s.secondLeft -= s.defend(s.secondLeft, l.Trigger, l.Target, l.MaxPerDayUSD, d.SaleCost)
+			s.secondLeft -= s.defend(&s.engaged[1], s.secondLeft, l.Trigger, l.Target, l.MaxPerDayUSD, d.SaleCost)
 		}
 		s.defenseLeft = max(0, first) + max(0, s.secondLeft)
 		s.secondLeft = max(0, s.secondLeft)
@@ -682,17 +730,36 @@ func (s *State) algorithmic(govNoise float64) {
 	s.mintedValue += value
 	s.govSell(units)
 	s.met.BurnedUSD += tokens
-	s.stepBurned = tokens
+	s.stepBurned += tokens
 }
 
 // defend is one line of the reserve defense: with left USD of reserve, it
-// buys and burns the stablecoin while the price is below trigger, up to
-// target and maxPerDay per day. It returns the reserve value used.
-func (s *State) defend(left, trigger, target, maxPerDay, saleCost float64) float64 {
-	if left <= 0 || s.pool.Price(0, 1) >= trigger {
+// engages once the price is below trigger and then buys and burns the
+// stablecoin, at most maxPerDay per day, until the price reaches target
+// (hysteresis: *engaged carries the state across steps, so the rule does
+// not depend on how often it is checked). It returns the reserve value
+// used.
+func (s *State) defend(engaged *bool, left, trigger, target, maxPerDay, saleCost float64) float64 {
+	if left <= 0 {
+		*engaged = false
 		return 0
 	}
-	u := s.spendToPrice(target, min(left*(1-saleCost), maxPerDay*s.days))
+	p := s.pool.Price(0, 1)
+	if p < trigger {
+		*engaged = true
+	}
+	if !*engaged {
+		return 0
+	}
+	if p >= target {
+		*engaged = false
+		return 0
+	}
+	budget := min(left*(1-saleCost), maxPerDay*s.subDays)
+	u := s.spendToPrice(target, budget)
+	if u < budget {
+		*engaged = false // the target is reached within the step
+	}
 	if u <= 0 {
 		return 0
 	}

@@ -2,6 +2,7 @@ package stablecoin
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -508,4 +509,26 @@ func contains(s, sub string) bool {
 		}
 	}
 	return false
+}
+
+// The market's sub-steps: ⌈step/substep⌉ of them, one without a substep or
+// when the step is shorter; Validate bounds substep to [0, 1d].
+func TestSubSteps(t *testing.T) {
+	for _, c := range []struct {
+		sub, step time.Duration
+		want      int
+	}{{0, time.Hour, 1}, {5 * time.Minute, time.Hour, 12}, {7 * time.Minute, time.Hour, 9},
+		{5 * time.Minute, 15 * time.Minute, 3}, {5 * time.Minute, 2 * time.Minute, 1}} {
+		a := Algorithmic{Substep: c.sub}
+		if got := a.SubSteps(c.step); got != c.want {
+			t.Errorf("substep %v, step %v: %d sub-steps, want %d", c.sub, c.step, got, c.want)
+		}
+	}
+	m := algoModel()
+	for _, bad := range []time.Duration{-time.Second, 25 * time.Hour} {
+		m.Algorithmic.Substep = bad
+		if err := m.Validate(time.Hour); err == nil || !strings.Contains(err.Error(), "substep") {
+			t.Errorf("substep %v: %v, want an error naming substep", bad, err)
+		}
+	}
 }
