@@ -107,9 +107,9 @@ func execute(ctx context.Context, verb string, args []string, stdout, stderr io.
 	}
 	switch {
 	case verb == "run" && sc.Sweep != nil:
-		return badInput("%s is a sweep (it has a sweep section): run its variants with\n  spiral sweep %s", sc.File, quoteArg(name))
+		return badInput("%s is a sweep (it has a sweep section): run its variants with\n  %s", sc.File, commandFor("sweep", args))
 	case verb == "sweep" && sc.Sweep == nil:
-		return badInput("%s has no sweep section: spiral run runs it; a sweep adds `sweep:` with axes (docs/sweeps.md)", sc.File)
+		return badInput("%s has no sweep section: run it with\n  %s\n(a sweep adds `sweep:` with axes, docs/sweeps.md)", sc.File, commandFor("run", args))
 	}
 	if err := overrideScenario(sc, f.paths, set["paths"], f.seed); err != nil {
 		return err
@@ -330,6 +330,16 @@ func resumeCommandFor(verb string, args []string) string {
 	}
 	if !resume {
 		parts = append(parts, "--resume")
+	}
+	return strings.Join(parts, " ")
+}
+
+// commandFor is the command line "spiral verb args…", quoted for a POSIX
+// shell: the user's command with another verb.
+func commandFor(verb string, args []string) string {
+	parts := []string{"spiral", verb}
+	for _, a := range args {
+		parts = append(parts, quoteArg(a))
 	}
 	return strings.Join(parts, " ")
 }
