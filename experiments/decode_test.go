@@ -150,6 +150,23 @@ func TestProblemClasses(t *testing.T) {
 			[]want{{8, 13, "pool.deposits", "unknown alias"}}},
 		{"second document", "step: 1h", "step: 1h\n---\nname: other",
 			[]want{{6, 1, "", "one YAML document"}}},
+		// A check that compares a field with another field is not reported
+		// when that other field has a problem of its own: the field may be
+		// right, and the problem goes with the other one's.
+		{"bad deposits: no follow-on about reserves", "  deposits: 1e6", "  deposits: -1e6\n  reserves: 1e5",
+			[]want{{8, 13, "pool.deposits", "must be in (0, 1e13] USD, got -1e+06"}}},
+		{"deposits not a number: no follow-on about reserves", "  deposits: 1e6", "  deposits: lots\n  reserves: 1e5",
+			[]want{{8, 13, "pool.deposits", `expected a number, got the string "lots"`}}},
+		{"reserves above valid deposits", "  deposits: 1e6", "  deposits: 1e6\n  reserves: 2e6",
+			[]want{{9, 13, "pool.reserves", "must be in [0, deposits] USD, got 2e+06"}}},
+		{"bad tolerance: no follow-on about cheap_apr", "  utilization: 0.5", "  utilization: 0.5\n  borrowers: {tolerance_apr: -1, cheap_apr: 0.05}",
+			[]want{{10, 30, "pool.borrowers.tolerance_apr", "must be in (0, 100], got -1"}}},
+		{"step out of range: no follow-on about the horizon", "step: 1h", "step: 8d",
+			[]want{{4, 7, "step", "must be in [1m, 7d], got 8d"}}},
+		{"durations as a scenario writes them", "horizon: 1d", "horizon: -2d",
+			[]want{{3, 10, "horizon", "must be in [step, 3650d], got -2d"}}},
+		{"whole steps as a scenario writes them", "horizon: 1d", "horizon: 1d90m",
+			[]want{{3, 10, "horizon", "must be a whole number of steps (1h), got 1d1h30m"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if !strings.Contains(minimal, tc.old) {

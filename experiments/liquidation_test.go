@@ -253,7 +253,7 @@ liquidators:
 			{"half_life: 0s", "liquidators.dex.half_life", "must be in [1m, 365d]"},
 			{"depth_stress: 21", "liquidators.dex.depth_stress", "must be in [0, 20]"},
 			{"capacity_usd: -1", "liquidators.backstop.capacity_usd", "must be in [0, 1e13]"},
-			{"payout_delay: 90m", "liquidators.backstop.payout_delay", "whole number of steps (1h0m0s)"},
+			{"payout_delay: 90m", "liquidators.backstop.payout_delay", "whole number of steps (1h), got 1h30m"},
 			{"socialize: yes please", "liquidators.backstop.socialize", "expected true or false"}}},
 		{"liquidators missing keys", minimal + "positions: {file: small.csv, liquidation_threshold: 0.1}\nliquidators: {gas_usd: 1}\n", []markedProblem{
 			{"liquidators:", "liquidators.capacity_usd", "missing required key"},
@@ -265,10 +265,10 @@ liquidators:
 `, []markedProblem{
 			{"deviation: 0.9", "oracle.deviation", "must be in [0, 0.5]"},
 			{"heartbeat: 90m", "oracle.heartbeat", "whole number of steps"},
-			{"delay: 2d", "oracle.delay", "must be in [0, 24h0m0s]"}}},
+			{"delay: 2d", "oracle.delay", "must be in [0, 1d], got 2d"}}},
 		{"oracle default against a 1d step", strings.Replace(strings.Replace(minimal, "step: 1h", "step: 1d", 1), "horizon: 1d", "horizon: 2d", 1) +
 			"positions: {file: small.csv, liquidation_threshold: 0.1}\n" + liq, []markedProblem{
-			{"positions:", "oracle.heartbeat", "must be a whole number of steps (24h0m0s), got 1h0m0s"}}},
+			{"positions:", "oracle.heartbeat", "must be a whole number of steps (1d), got 1h"}}},
 		{"liquidators without positions", minimal + liq + "oracle: {delay: 0s}\n", []markedProblem{
 			{"liquidators:", "liquidators", "needs positions"},
 			{"oracle:", "oracle", "needs positions"}}},

@@ -345,7 +345,7 @@ func TestModelProblems(t *testing.T) {
 				{"^calm: {", "market.price.calm.volatility", "missing required key"},
 				{"price:", "market.price.stress", "missing required key"}}},
 		{"historical offset", withPrice("  price:\n    model: historical\n    file: p.csv\n    offset: 100h\n"),
-			[]markedProblem{{"offset: 100h", "market.price.offset", "in [0, 40h0m0s)"}}},
+			[]markedProblem{{"offset: 100h", "market.price.offset", "in [0, 1d16h) (the series length), got 4d4h"}}},
 		{"historical bad file", withPrice("  price:\n    model: historical\n    file: bad.csv\n"),
 			[]markedProblem{{"file: bad.csv", "market.price.file", "bad.csv:6: close: want a finite price > 0"}}},
 		{"historical missing file", withPrice("  price:\n    model: historical\n    file: nowhere.csv\n"),
@@ -409,7 +409,7 @@ func TestEngineStepProblemPath(t *testing.T) {
 	s.Horizon = Duration(7 * time.Hour)
 	s.Outputs.TraceEvery = s.Step
 	_, err := s.Config()
-	if err == nil || !strings.Contains(err.Error(), "g.yaml:4:7: step: 7h0m0s must be a whole multiple") {
+	if err == nil || !strings.Contains(err.Error(), "g.yaml:4:7: step: 7h must be a whole multiple") {
 		t.Errorf("Config: %v", err)
 	}
 }

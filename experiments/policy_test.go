@@ -111,7 +111,7 @@ func TestPolicyProblems(t *testing.T) {
 		`17:7: policy.pauses.0.actions: entry 2: withdraw is listed twice`,
 		`18:25: policy.pauses.0.trigger.signal: unknown signal "panic"; one of utilization, drawdown, unmet_queue, bad_debt, depeg`,
 		`18:39: policy.pauses.0.trigger.level: must be in [0, 1], got 2`,
-		`19:17: policy.pauses.0.duration: must be a whole number of steps (1h0m0s), got 30m0s`,
+		`19:17: policy.pauses.0.duration: must be a whole number of steps (1h), got 30m`,
 		`20:7: policy.pauses.1.actions: must name at least one of borrow, withdraw, deposit, liquidate`,
 		`21:25: policy.pauses.1.trigger.signal: depeg needs a stablecoin`,
 		`24:15: policy.governance.0.field: unknown field "slope2"; one of rate_model.base, rate_model.slope1, rate_model.slope2, rate_model.optimal, rate_model.multiplier, rate_model.jump_multiplier, rate_model.kink, liquidation_threshold, bonus, reserve_factor, supply_cap, borrow_cap`,

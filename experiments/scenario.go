@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
+	"time"
 
 	"github.com/spiralrisk/spiral/engine"
 	"github.com/spiralrisk/spiral/engine/lending"
@@ -267,6 +269,7 @@ func parseScenario(dir, filename string, data []byte, variant *Variant, sweep *S
 			problems = append(problems, c)
 		}
 	}
+	problems = withoutConsequences(problems, len(d.problems))
 	if s.Sweep != nil && len(problems) == 0 {
 		// After the checks, which read the base's position book.
 		problems = append(problems, s.readAxisFiles()...)
@@ -424,11 +427,78 @@ func splitProblem(text string) (path, msg string) {
 	return text[:i], text[i+2:]
 }
 
+// withoutConsequences drops the problems from index from on whose check
+// compares their field with another field that has a problem of its own:
+// "reserves must be in [0, deposits]" when the deposits are negative or
+// did not decode, "the book's debt exceeds the pool's borrows" when the
+// utilization is "80%", a heartbeat that is not a whole number of steps
+// when the step itself is out of range. The field's own value may be
+// right; the problem goes away with the other field's.
+func withoutConsequences(problems []Problem, from int) []Problem {
+	out := problems[:from:from]
+	for _, p := range problems[from:] {
+		consequence := false
+		for _, dep := range dependsOn(p) {
+			for _, q := range problems {
+				if q.Field == dep || strings.HasPrefix(dep, q.Field+".") && q.Field != "" {
+					consequence = true
+				}
+			}
+		}
+		if !consequence {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// dependsOn lists the fields whose values p's check compared p's field
+// with, other than p's field itself.
+func dependsOn(p Problem) []string {
+	var deps []string
+	switch {
+	case p.Field == "pool.reserves" && strings.Contains(p.Msg, "deposits"):
+		deps = append(deps, "pool.deposits")
+	case p.Field == "positions" && strings.Contains(p.Msg, "initial borrows"):
+		deps = append(deps, "pool.deposits", "pool.utilization", "pool.reserves")
+	case p.Field == "pool.borrowers.cheap_apr" && strings.Contains(p.Msg, "tolerance_apr"):
+		deps = append(deps, "pool.borrowers.tolerance_apr")
+	}
+	if p.Field != "step" {
+		for _, relative := range []string{"whole number of steps", "whole steps", "multiple of step", "at least one step", "[step, "} {
+			if strings.Contains(p.Msg, relative) {
+				deps = append(deps, "step")
+				break
+			}
+		}
+	}
+	return deps
+}
+
+// goDuration matches a duration as Go's time.Duration prints it when it
+// has minutes ("1h0m0s", "30m0s", "-336h0m0s"), which engine messages
+// contain; scenarioDurations rewrites them as a scenario writes them.
+var goDuration = regexp.MustCompile(`(^|[^0-9A-Za-z.])(-?(?:[0-9]+h)?[0-9]+m[0-9]+(?:\.[0-9]+)?s)\b`)
+
+// scenarioDurations rewrites the durations in msg that Go's time.Duration
+// printed ("192h0m0s") as a scenario writes them ("8d"), so that a
+// message shows the units of the file.
+func scenarioDurations(msg string) string {
+	return goDuration.ReplaceAllStringFunc(msg, func(m string) string {
+		sub := goDuration.FindStringSubmatch(m)
+		d, err := time.ParseDuration(sub[2])
+		if err != nil {
+			return m
+		}
+		return sub[1] + Duration(d).String()
+	})
+}
+
 // problemAt locates a problem about the field at path in s's file: at the
 // field's value (or key, for a mapping), else at the nearest parent present
 // in the file.
 func (s *Scenario) problemAt(path, msg string) Problem {
-	p := Problem{File: s.File, Field: path, Msg: msg}
+	p := Problem{File: s.File, Field: path, Msg: scenarioDurations(msg)}
 	if pos, ok := s.positions[path]; ok {
 		if pos.collection {
 			p.Line, p.Column = pos.keyLine, pos.keyColumn

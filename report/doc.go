@@ -153,12 +153,15 @@
 //     collateral is worth less than their debt; the summary has the
 //     uncovered part of it instead (realized bad debt plus the shortfall of
 //     open positions at the final oracle price), a lower bound, so this
-//     probability is a lower bound too. Deposits and book debt come from
-//     the resolved scenario in the parts' metadata (spiral.scenario): a
-//     generated book's debt is debt_share × utilization × (deposits +
-//     reserves); a book read from positions.file is not in the Parquet and
-//     the pool's initial borrows stand in for its debt (said in the
-//     metric's note). Probabilities have exact Clopper–Pearson intervals.
+//     probability is a lower bound too. Deposits and book debt are each
+//     variant's own, from its parts' metadata (spiral.deposits_usd,
+//     spiral.book_debt_usd; Meta.RiskBase): a generated book's debt is
+//     debt_share × utilization × (deposits + reserves), a book read from
+//     positions.file has the sum of its debts. Parts written before those
+//     keys fall back to the resolved scenario (spiral.scenario): the
+//     base's values for every variant of a sweep, and the pool's initial
+//     borrows for a book read from a file (said in the metric's note).
+//     Probabilities have exact Clopper–Pearson intervals.
 //   - stuck-share p50, p95, p99 and ES99 at the horizon.
 //
 // Quantiles and ES carry the intervals of the column's aggregate (order

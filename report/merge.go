@@ -357,7 +357,7 @@ func finalizeInventory(dir string, inv *inventory, fo finalizeOptions) (*Aggrega
 		if len(inv.variants) > 1 {
 			plotDir = PlotsDir + "/variant=" + v // a sweep's comparison charts are in plots/ (sweepchart.go)
 		}
-		va, hists, err := aggregateVariant(inv.summary[v], v, meta, horizon, facts)
+		va, hists, err := aggregateVariant(inv.summary[v], v, meta, horizon, variantFacts(inv.summary[v], facts))
 		if err != nil {
 			return nil, err
 		}

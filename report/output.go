@@ -48,6 +48,30 @@ type Meta struct {
 	// (experiments.Scenario.Resolved), so that ScenarioSHA256 covers their
 	// contents.
 	DataFiles []DataFile
+	// RiskBase holds the initial deposits and book debt of Variant, which
+	// the probability metrics' thresholds are relative to (1 % of
+	// deposits for P(run), 1 % of the book's debt for Kao et al.'s
+	// measure); written in the parts' metadata. nil: taken from the
+	// resolved scenario, which for a sweep is the base's and for a book
+	// read from positions.file only approximates its debt.
+	RiskBase *RiskBase
+}
+
+// RiskBase is what the probability metrics' thresholds are relative to,
+// for one variant: its pool's initial deposits and its position book's
+// initial debt (0 without a book), USD.
+type RiskBase struct {
+	DepositsUSD float64
+	BookDebtUSD float64
+}
+
+// SetRiskBase sets the RiskBase written in the metadata of the parts o
+// opens from now on; call it before the first Write. A sweep knows a
+// variant's configuration only when it is about to run it.
+func (o *Output) SetRiskBase(b RiskBase) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.meta.RiskBase = &b
 }
 
 // DefaultPartPaths is the default number of paths per part file: one row

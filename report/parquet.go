@@ -44,6 +44,11 @@ const (
 	MetaHorizonHours = "spiral.horizon_hours"
 	MetaLiquidations = "spiral.liquidations" // "true" or "false"
 	MetaStablecoin   = "spiral.stablecoin"   // "true" or "false"
+	// Added later in schema version 1 (absent from older outputs, which
+	// fall back to the resolved scenario): the numbers the risk metrics'
+	// thresholds are relative to, of the part's own variant.
+	MetaDepositsUSD = "spiral.deposits_usd"  // the pool's initial deposits, USD
+	MetaBookDebtUSD = "spiral.book_debt_usd" // the position book's initial debt, USD; absent without a book
 )
 
 // columnSpec is the type information of one result column.
@@ -89,6 +94,14 @@ func fileMetadata(m *Meta, first int) arrow.Metadata {
 	if len(m.DataFiles) > 0 {
 		keys = append(keys, MetaDataFiles)
 		values = append(values, marshalDataFiles(m.DataFiles))
+	}
+	if b := m.RiskBase; b != nil && first >= 0 { // a part's own variant's
+		keys = append(keys, MetaDepositsUSD)
+		values = append(values, strconv.FormatFloat(b.DepositsUSD, 'g', -1, 64))
+		if b.BookDebtUSD > 0 {
+			keys = append(keys, MetaBookDebtUSD)
+			values = append(values, strconv.FormatFloat(b.BookDebtUSD, 'g', -1, 64))
+		}
 	}
 	if first >= 0 {
 		keys = append(keys, MetaFirstPath)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 
 	"github.com/goccy/go-yaml"
 	"gonum.org/v1/gonum/stat/distuv"
@@ -95,6 +96,25 @@ func readScenarioFacts(resolved []byte) scenarioFacts {
 	}
 	if !(facts.BookDebt > 0) || !finite(facts.BookDebt) {
 		facts.BookDebt = nan
+	}
+	return facts
+}
+
+// variantFacts returns the facts of one variant: the deposits and book
+// debt its summary parts record (MetaDepositsUSD, MetaBookDebtUSD), each
+// one that a part does not record taken from base, the facts of the
+// resolved scenario (outputs written before those keys).
+func variantFacts(parts []partFile, base scenarioFacts) scenarioFacts {
+	if len(parts) == 0 {
+		return base
+	}
+	md := parts[0].md
+	facts := base
+	if d, err := strconv.ParseFloat(md[MetaDepositsUSD], 64); err == nil && d > 0 && finite(d) {
+		facts.Deposits = d
+	}
+	if b, err := strconv.ParseFloat(md[MetaBookDebtUSD], 64); err == nil && b > 0 && finite(b) {
+		facts.BookDebt, facts.BookDebtNote = b, ""
 	}
 	return facts
 }

@@ -66,7 +66,7 @@ func (r *rectangles) Plot(c draw.Canvas, p *plot.Plot) {
 			st.Color = q.labelColor
 			st.XAlign, st.YAlign = text.XCenter, text.YCenter
 			mid := vg.Point{X: (pts[0].X + pts[1].X) / 2, Y: (pts[0].Y + pts[2].Y) / 2}
-			if st.Width(q.label) < pts[1].X-pts[0].X {
+			if st.Width(q.label) < vg.Length(math.Abs(float64(pts[1].X-pts[0].X))) { // a bar may extend leftwards
 				c.FillText(st, mid, q.label)
 			}
 		}
@@ -154,7 +154,7 @@ func sweepCharts(info *SweepInfo, means map[string]float64, sa *SweepAggregate, 
 	vs := designVariants(info)
 	var charts []namedChart
 	var notes []string
-	metricText := strings.ReplaceAll(info.Metric, "_", " ")
+	metricText := describeColumn(info.Metric) // "bad debt": the ticks and cell values carry the unit
 	format := ValueFormatter(info.Metric)
 	pairs := 0
 	for i := range info.Axes {

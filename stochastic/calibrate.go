@@ -94,10 +94,14 @@ func (f Fit) Process(initial float64) (PriceProcess, error) {
 func (f Fit) YAML(indent string) string { return f.YAMLDigits(indent, 6) }
 
 // YAMLDigits is [Fit.YAML] with the initial price and the estimates written
-// with digits significant digits, in [1, 17] (17 writes every float64
-// exactly); standard errors keep 6.
+// with digits significant digits, in [1, 17]; 17 writes every float64
+// exactly, with the fewest digits that read back as the same number
+// (2620.87, not 2620.8699999999999). Standard errors keep 6.
 func (f Fit) YAMLDigits(indent string, digits int) string {
 	digits = min(max(digits, 1), 17)
+	if digits == 17 {
+		digits = -1 // shortest exact
+	}
 	value := func(x float64) string { return strconv.FormatFloat(x, 'g', digits, 64) }
 	var b strings.Builder
 	line := func(key, value, comment string) {

@@ -48,12 +48,12 @@ func (s PriceSeries) LogReturns() []float64 {
 }
 
 // Irregularity describes the spacing for a report, e.g. "regular" or
-// "6 of 3141 spacings differ from 24h0m0s (longest 96h0m0s)".
+// "6 of 3141 spacings differ from 1d (longest 4d)".
 func (s PriceSeries) Irregularity() string {
 	if s.Irregular == 0 {
 		return "regular"
 	}
-	return fmt.Sprintf("%d of %d spacings differ from %v (longest %v)", s.Irregular, len(s.Times)-1, s.Step, s.MaxGap)
+	return fmt.Sprintf("%d of %d spacings differ from %s (longest %s)", s.Irregular, len(s.Times)-1, formatDuration(s.Step), formatDuration(s.MaxGap))
 }
 
 // Replay returns a [Historical] process that replays the series from its

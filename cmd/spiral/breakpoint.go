@@ -153,6 +153,10 @@ func writeBreakpointText(w io.Writer, name string, r *experiments.BreakpointResu
 	case experiments.BreakpointBracketed:
 		fmt.Fprintf(w, "breakpoint in (%s, %s], width %s, after %d evaluations\n", bpSize(r.Lo), bpSize(r.Hi), bpSize(r.Width), len(r.Points))
 	case experiments.BreakpointAtLo:
+		if r.Lo == 0 {
+			fmt.Fprintf(w, "breached without any shock (size 0): the scenario breaks the target on its own; ask for a rarer event (a higher threshold or --prob)\n")
+			break
+		}
 		fmt.Fprintf(w, "breached already at the lower end %s: the breakpoint is ≤ %s (lower --lo)\n", bpSize(r.Lo), bpSize(r.Lo))
 	case experiments.BreakpointNotReached:
 		fmt.Fprintf(w, "not breached at the upper end %s: the breakpoint is > %s, if there is one (raise --hi)\n", bpSize(r.Hi), bpSize(r.Hi))

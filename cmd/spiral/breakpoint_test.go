@@ -81,6 +81,27 @@ func TestBreakpointCommand(t *testing.T) {
 	}
 }
 
+// A target breached without any shock is said so: there is no --lo below 0
+// to try.
+func TestBreakpointBreachedUnshocked(t *testing.T) {
+	file := breakpointFile(t)
+	for _, tc := range []struct {
+		lo, want, not string
+	}{
+		{"0", "breached without any shock (size 0)", "lower --lo"},
+		{"0.7", "breached already at the lower end 0.7: the breakpoint is ≤ 0.7 (lower --lo)", "without any shock"},
+	} {
+		out, errs, code := spiral(t, "breakpoint", file, "--shock", "withdrawal_wave", "--target", "stuck_share>=0",
+			"--lo", tc.lo, "--quiet")
+		if code != 0 {
+			t.Fatalf("--lo %s: exit %d: %s", tc.lo, code, errs)
+		}
+		if !strings.Contains(out, tc.want) || strings.Contains(out, tc.not) {
+			t.Errorf("--lo %s: want %q, not %q:\n%s", tc.lo, tc.want, tc.not, out)
+		}
+	}
+}
+
 func TestBreakpointBadUsage(t *testing.T) {
 	file := breakpointFile(t)
 	for _, args := range [][]string{

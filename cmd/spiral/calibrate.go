@@ -324,14 +324,15 @@ func pasteNotes(f stochastic.Fit, initial float64) []string {
 
 // snippetDigits is the fewest significant digits, from estimateDigits, with
 // which the snippet's values are within the model's ranges; 17 (every
-// digit) when none is.
+// digit) when only that is; estimateDigits when the fit itself is out of
+// range, which no number of digits changes (pasteNotes says so).
 func snippetDigits(f stochastic.Fit, initial float64) int {
-	for d := estimateDigits; d < 17; d++ {
+	for d := estimateDigits; d <= 17; d++ {
 		if printedProblem(f, initial, d) == nil {
 			return d
 		}
 	}
-	return 17
+	return estimateDigits
 }
 
 // printedProblem is what is outside the model's ranges in the snippet's

@@ -334,8 +334,28 @@ func TestCalibrateSnippetKeepsValuesInRange(t *testing.T) {
 		t.Errorf("snippet values: initial %v, beta %v", got.LastPrice, got.Estimates[3])
 	}
 	f.Estimates[3] = 1.2 // invalid whatever the digits
+	f.LastPrice = 2620.87
 	if notes := strings.Join(pasteNotes(f, 0), "\n"); !strings.Contains(notes, "outside the scenario's ranges: ") || !strings.Contains(notes, "beta") {
 		t.Errorf("notes %q do not flag beta", notes)
+	}
+	// More digits cannot bring it in range: the snippet keeps the usual 6
+	// (it used to write all 17: "initial: 2620.8699999999999").
+	if text := snippet(f, 0); !strings.Contains(text, "initial:        2620.87 ") || !strings.Contains(text, "beta:           1.2 ") ||
+		strings.Contains(text, "99999") {
+		t.Errorf("snippet of a fit out of range whatever the digits:\n%s", text)
+	}
+}
+
+// The snippet's values written with every digit are the shortest that
+// read back exactly, not 17 significant digits.
+func TestFitYAMLEveryDigit(t *testing.T) {
+	f := stochastic.Fit{Model: "gbm", Series: "x.csv", Names: []string{"drift", "volatility"},
+		Estimates: []float64{0.1, 0.3}, StdErrors: []float64{0.01, 0.01}, N: 100, Step: time.Hour, LastPrice: 2620.87}
+	text := f.YAMLDigits("", 17)
+	for _, want := range []string{"initial:        2620.87 ", "drift:          0.1 ", "volatility:     0.3 "} {
+		if !strings.Contains(text, want) {
+			t.Errorf("YAMLDigits(17) lacks %q:\n%s", want, text)
+		}
 	}
 }
 

@@ -107,9 +107,9 @@ func execute(ctx context.Context, verb string, args []string, stdout, stderr io.
 	}
 	switch {
 	case verb == "run" && sc.Sweep != nil:
-		return badInput("%s is a sweep (it has a sweep section): run its variants with\n  spiral sweep %s", sc.File, quoteArg(name))
+		return badInput("%s is a sweep (it has a sweep section): run its variants with\n  %s", sc.File, commandFor("sweep", args))
 	case verb == "sweep" && sc.Sweep == nil:
-		return badInput("%s has no sweep section: spiral run runs it; a sweep adds `sweep:` with axes (docs/sweeps.md)", sc.File)
+		return badInput("%s has no sweep section: run it with\n  %s\n(a sweep adds `sweep:` with axes, docs/sweeps.md)", sc.File, commandFor("run", args))
 	}
 	if err := overrideScenario(sc, f.paths, set["paths"], f.seed); err != nil {
 		return err
@@ -186,9 +186,14 @@ func execute(ctx context.Context, verb string, args []string, stdout, stderr io.
 	for i, o := range outs {
 		vcfg := cfg
 		if sc.Sweep != nil {
-			if vcfg, err = variantConfig(sc, variants, segments[i].Variant); err != nil {
+			var vs *experiments.Scenario
+			if vs, err = variantScenario(sc, variants, segments[i].Variant); err != nil {
 				break
 			}
+			if vcfg, err = vs.Config(); err != nil {
+				break
+			}
+			o.SetRiskBase(riskBase(vs, vcfg))
 		}
 		for _, r := range o.Todo() {
 			var p func(int)
@@ -270,7 +275,36 @@ func scenarioMeta(sc *experiments.Scenario, cfg *engine.Config, variants []exper
 		Version:        version(),
 		Args:           append([]string{"spiral", verb}, args...),
 		Sweep:          sweepInfo(sc, variants),
+		RiskBase:       runRiskBase(sc, cfg),
 	}
+}
+
+// runRiskBase is the RiskBase of a run that is not a sweep; nil for a
+// sweep, whose variants each set their own when they run.
+func runRiskBase(sc *experiments.Scenario, cfg *engine.Config) *report.RiskBase {
+	if sc.Sweep != nil {
+		return nil
+	}
+	b := riskBase(sc, cfg)
+	return &b
+}
+
+// riskBase is what the risk metrics' thresholds are relative to in a run
+// of sc (cfg is its configuration): its pool's initial deposits and its
+// position book's initial debt. A generated book's debt is the total it is
+// generated to, debt_share × utilization × (deposits + reserves), as the
+// report computes it from the resolved scenario; a book read from
+// positions.file has the sum of its debts (the borrow index starts at 1).
+func riskBase(sc *experiments.Scenario, cfg *engine.Config) report.RiskBase {
+	b := report.RiskBase{DepositsUSD: cfg.Pool.Deposits}
+	switch p := cfg.Pool; {
+	case cfg.Liquidation == nil || cfg.Liquidation.Book == nil:
+	case sc.Positions != nil && sc.Positions.File == "":
+		b.BookDebtUSD = sc.Positions.DebtShare * (p.Utilization * (p.Deposits + p.Reserves))
+	default:
+		b.BookDebtUSD = cfg.Liquidation.Book.TotalScaledDebt()
+	}
+	return b
 }
 
 // dataFiles lists the data files sc read, for the outputs; empty, not
@@ -296,6 +330,16 @@ func resumeCommandFor(verb string, args []string) string {
 	}
 	if !resume {
 		parts = append(parts, "--resume")
+	}
+	return strings.Join(parts, " ")
+}
+
+// commandFor is the command line "spiral verb args…", quoted for a POSIX
+// shell: the user's command with another verb.
+func commandFor(verb string, args []string) string {
+	parts := []string{"spiral", verb}
+	for _, a := range args {
+		parts = append(parts, quoteArg(a))
 	}
 	return strings.Join(parts, " ")
 }

@@ -7,7 +7,6 @@ import (
 	"math"
 	"strings"
 
-	"github.com/spiralrisk/spiral/engine"
 	"github.com/spiralrisk/spiral/experiments"
 	"github.com/spiralrisk/spiral/report"
 )
@@ -68,15 +67,6 @@ func sweepInfo(sc *experiments.Scenario, variants []experiments.Variant) *report
 		info.Variants = append(info.Variants, sv)
 	}
 	return info
-}
-
-// variantConfig builds the engine configuration of the named variant.
-func variantConfig(sc *experiments.Scenario, variants []experiments.Variant, name string) (*engine.Config, error) {
-	vs, err := variantScenario(sc, variants, name)
-	if err != nil {
-		return nil, err
-	}
-	return vs.Config()
 }
 
 // variantScenario is the scenario of the named variant (sc itself when sc

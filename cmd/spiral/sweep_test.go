@@ -209,10 +209,14 @@ func TestSweepBadInput(t *testing.T) {
 	if code != 2 || !strings.Contains(stderr, fmt.Sprintf("bad.yaml:%d:", line)) || !strings.Contains(stderr, "liquidators.dex.depth_usd") {
 		t.Errorf("bad value: exit %d: %s", code, stderr)
 	}
-	if _, stderr, code := spiral(t, "run", sweep, "--out", t.TempDir()); code != 2 || !strings.Contains(stderr, "spiral sweep") {
+	// The suggested command repeats the flags given.
+	out := t.TempDir()
+	if _, stderr, code := spiral(t, "run", sweep, "--out", out, "--paths", "50"); code != 2 ||
+		!strings.Contains(stderr, "spiral sweep "+quoteArg(sweep)+" --out "+quoteArg(out)+" --paths 50\n") {
 		t.Errorf("run of a sweep: exit %d: %s", code, stderr)
 	}
-	if _, stderr, code := spiral(t, "sweep", "baseline", "--out", t.TempDir()); code != 2 || !strings.Contains(stderr, "no sweep section") {
+	if _, stderr, code := spiral(t, "sweep", "baseline", "--out", out, "--seed", "7"); code != 2 || !strings.Contains(stderr, "no sweep section") ||
+		!strings.Contains(stderr, "spiral run baseline --out "+quoteArg(out)+" --seed 7\n") {
 		t.Errorf("sweep without a sweep section: exit %d: %s", code, stderr)
 	}
 }
