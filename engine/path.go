@@ -41,8 +41,13 @@ type pathRunner struct {
 	// Liquidation model; nil without one.
 	market  *market
 	book    *lending.BookState
-	dayLoss ringSum   // realized bad debt over the last 24 h
-	payouts []float64 // backstop payouts due, by step modulo len
+	dayLoss ringSum // realized bad debt over the last 24 h
+	// What a traced path's next row sums when rows are recorded every
+	// Trace.Every > 1 steps: the flows and the policy events since the
+	// previous row.
+	flows         seriesFlows
+	pendingEvents int
+	payouts       []float64 // backstop payouts due, by step modulo len
 	// payoutSlot is the next step's index in payouts (step modulo
 	// len(payouts), kept without a division).
 	payoutSlot int
@@ -153,6 +158,7 @@ func (r *pathRunner) run(path int, res *PathResult) error {
 
 	traced := cfg.Traced(path)
 	res.Series = res.Series[:0]
+	r.flows, r.pendingEvents = seriesFlows{}, 0
 	s := &res.Summary
 	*s = Summary{Path: path, Seed: seed, FirstUnmetHour: math.NaN(), InsolventHour: math.NaN(),
 		FirstTriggerHour: math.NaN(), FirstPauseHour: math.NaN()}
@@ -318,22 +324,38 @@ func (r *pathRunner) run(path int, res *PathResult) error {
 				s.FirstUnmetHour = float64(step) * r.hours
 			}
 		}
-		if traced && (step%cfg.Trace.Every == 0 || step == r.steps) {
-			res.Series = append(res.Series, SeriesPoint{
-				Step: step, Hour: float64(step) * r.hours, Price: exo, MarketPrice: price, OraclePrice: oracle,
-				Drawdown: drawdown, Utilization: u, BorrowAPR: rate, SupplyAPR: supply,
-				CashUSD: pool.Cash, BorrowsUSD: pool.Borrows, DepositsUSD: pool.Deposits, ReservesUSD: pool.Reserves,
-				QueueUSD: queue, RequestedUSD: requested, PaidUSD: paid, NewDepositsUSD: deposited,
-				PanicIntensity: panicLevel, LiquidatedUSD: liquidated, BadDebtUSD: s.RealizedBadDebtUSD,
-				Rounds: rounds, KeeperCapacity: capacity,
-				Paused: int(mask), ReserveFactor: r.params.ReserveFactor,
-				SupplyCapUSD: r.params.SupplyCap, BorrowCapUSD: r.params.BorrowCap,
-			})
-			pt := &res.Series[len(res.Series)-1]
-			if r.rules != nil {
-				pt.LiquidationThreshold, pt.LiquidationBonus = r.rules.LiquidationThreshold, r.rules.Bonus
+		if traced {
+			// Rows every Every > 1 steps carry the sums of the per-step
+			// flows over the steps since the previous row (and the pauses
+			// in force in any of them).
+			every := cfg.Trace.Every
+			if every > 1 {
+				r.flows.add(requested, paid, deposited, liquidated, capacity, rounds, mask)
+				if coin != nil {
+					r.flows.addCoin(coin.StepFlows())
+				}
 			}
-			r.recordCoin(pt)
+			if step%every == 0 || step == r.steps {
+				res.Series = append(res.Series, SeriesPoint{
+					Step: step, Hour: float64(step) * r.hours, Price: exo, MarketPrice: price, OraclePrice: oracle,
+					Drawdown: drawdown, Utilization: u, BorrowAPR: rate, SupplyAPR: supply,
+					CashUSD: pool.Cash, BorrowsUSD: pool.Borrows, DepositsUSD: pool.Deposits, ReservesUSD: pool.Reserves,
+					QueueUSD: queue, RequestedUSD: requested, PaidUSD: paid, NewDepositsUSD: deposited,
+					PanicIntensity: panicLevel, LiquidatedUSD: liquidated, BadDebtUSD: s.RealizedBadDebtUSD,
+					Rounds: rounds, KeeperCapacity: capacity,
+					Paused: int(mask), ReserveFactor: r.params.ReserveFactor,
+					SupplyCapUSD: r.params.SupplyCap, BorrowCapUSD: r.params.BorrowCap,
+				})
+				pt := &res.Series[len(res.Series)-1]
+				if r.rules != nil {
+					pt.LiquidationThreshold, pt.LiquidationBonus = r.rules.LiquidationThreshold, r.rules.Bonus
+				}
+				r.recordCoin(pt)
+				if every > 1 {
+					r.flows.fill(pt, coin != nil)
+					r.flows = seriesFlows{}
+				}
+			}
 		}
 		sig = stochastic.Signals{Utilization: u, Drawdown: drawdown, Depeg: depeg}
 		if queue != 0 { // 0 / deposits is 0: spare the division in calm steps
@@ -349,8 +371,12 @@ func (r *pathRunner) run(path int, res *PathResult) error {
 		if r.pol != nil {
 			r.recordPauses(mask, s)
 			r.policy(step, &sig, s)
-			if traced && len(res.Series) > 0 && res.Series[len(res.Series)-1].Step == step {
-				res.Series[len(res.Series)-1].PolicyEvents = r.pol.events
+			if traced {
+				r.pendingEvents += r.pol.events // since the previous row
+				if len(res.Series) > 0 && res.Series[len(res.Series)-1].Step == step {
+					res.Series[len(res.Series)-1].PolicyEvents = r.pendingEvents
+					r.pendingEvents = 0
+				}
 			}
 		}
 	}
@@ -696,6 +722,41 @@ func (r *pathRunner) absorb(loss float64, step int, s *Summary) {
 			share := r.pool.Haircut(uncovered)
 			s.HaircutShare = 1 - (1-s.HaircutShare)*(1-share)
 		}
+	}
+}
+
+// seriesFlows sums a traced path's per-step flows between two rows of its
+// series (outputs.trace_every longer than the step).
+type seriesFlows struct {
+	requested, paid, deposited, liquidated, capacity float64
+	rounds                                           int
+	paused                                           int // the pauses in force in any of the steps
+	holdersSold, redeemRequested, redeemed, burned   float64
+}
+
+func (f *seriesFlows) add(requested, paid, deposited, liquidated, capacity float64, rounds int, paused PauseAction) {
+	f.paused |= int(paused)
+	f.requested += requested
+	f.paid += paid
+	f.deposited += deposited
+	f.liquidated += liquidated
+	f.capacity += capacity
+	f.rounds += rounds
+}
+
+func (f *seriesFlows) addCoin(holdersSold, redeemRequested, redeemed, burned float64) {
+	f.holdersSold += holdersSold
+	f.redeemRequested += redeemRequested
+	f.redeemed += redeemed
+	f.burned += burned
+}
+
+// fill writes the sums into a row in place of its own step's flows.
+func (f *seriesFlows) fill(pt *SeriesPoint, coin bool) {
+	pt.RequestedUSD, pt.PaidUSD, pt.NewDepositsUSD = f.requested, f.paid, f.deposited
+	pt.LiquidatedUSD, pt.KeeperCapacity, pt.Rounds, pt.Paused = f.liquidated, f.capacity, f.rounds, f.paused
+	if coin {
+		pt.HoldersSold, pt.RedeemRequested, pt.RedeemedUSD, pt.StableBurned = f.holdersSold, f.redeemRequested, f.redeemed, f.burned
 	}
 }
 

@@ -77,7 +77,12 @@ type Summary struct {
 	WarningHour [NumIndicators]float64
 }
 
-// SeriesPoint is the state of a traced path at the end of one step.
+// SeriesPoint is the state of a traced path at the end of one step. Its
+// flows "in the step" (requested, paid, deposited, liquidated, rounds,
+// capacity, the stablecoin's sales, redemptions and burns, policy events)
+// are sums over the steps since the previous point when points are
+// recorded every Trace.Every > 1 steps, and Paused has the pauses in force
+// in any of them.
 type SeriesPoint struct {
 	Step           int     // step index, 1-based (step 0 is the initial state)
 	Hour           float64 // hours since the start
