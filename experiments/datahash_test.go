@@ -27,7 +27,7 @@ var presetHashes = map[string]string{
 	"bonus-depth-sweep":    "dd726fbee57e61719514525f9227fd9928f1fa048544eb704cf335eb5c431d39",
 	"pause-sweep":          "6ad37a5a7085a888fe3fd4e6d655b16009851357143293ae9468e91d657ac1ae",
 	"usdc-svb-2023":        "a03b18ee064fb3b9c596710383774a56748f457378a7e47a27bc63c3b6814582",
-	"ust-luna-2022":        "3c94eff653b5ed116a095ceac716f7b6061cbc2851d7df8a222a79d3a55075d2",
+	"ust-luna-2022":        "ed76c4f1dfcf661c9dcbc1bde2d966204986652bc0dc0be1db481f58da1fc1a8",
 }
 
 func TestPresetHashesUnchanged(t *testing.T) {

@@ -230,25 +230,24 @@ type Arbitrageurs struct {
 // Algorithmic backs the stablecoin with a governance token through a
 // virtual constant-product pool of base B = BasePoolUSD, as Terra's market
 // module: a burn at imbalance δ (stablecoins burned recently) mints
-// governance tokens worth B²/(B + δ)² per stablecoin at the oracle price
-// (the governance token's market price at the start of the step), every
-// burn adds to δ, and δ decays exponentially with time constant
-// τ = RecoveryHalfLife/ln 2, within steps too. Arbitrageurs burn the step's
-// x stablecoins at a constant rate r = x/Δ through the step of length Δ,
-// so δ(t) = rτ + (δ₀ − rτ)·e^(−t/τ), and the step mints tokens worth
-//
-//	M(x) = min((1 − MinSpread)·x, ∫₀^Δ r·B²/(B + δ(t))² dt)
-//	     = min((1 − MinSpread)·x, rτB²·[(Δ/τ − ln((B + δ₀)/(B + δ₁)))/K²
-//	                                   − (δ₀ − rτ)(1 − e^(−Δ/τ))/(K(B + δ₀)(B + δ₁))]),
-//
-// with K = B + rτ and δ₁ = δ(Δ), the imbalance the next step starts from.
-// A recovery much slower than the step gives the single swap's
-// B²/(B + δ₀) − B²/(B + δ₀ + x); with a faster one the pool absorbs about
-// (spread·B/2)/τ per unit time at a small spread (Terra's "minting
-// capacity"), whatever the step. Arbitrageurs buy the stablecoin in the
-// market, burn it and sell the minted tokens into the governance token's
-// constant-product pool, choosing the amount that maximizes their profit,
-// when it is positive.
+// governance tokens worth m(δ) = min(1 − MinSpread, B²/(B + δ)²) per
+// stablecoin at the oracle price (the governance token's market price at
+// the start of the market's sub-step), every burn adds to δ, and δ decays
+// exponentially with time constant τ = RecoveryHalfLife/ln 2, within
+// sub-steps too. Arbitrageurs buy the stablecoin in the market, burn it
+// and sell the minted tokens into the governance token's constant-product
+// pool. They are competitive: they burn whenever the marginal burn pays,
+// that is while m(δ)·q ≥ c, where c is the marginal cost of the last
+// stablecoin bought and q what the last minted dollar brings in the
+// governance pool after their sales. In a sub-step of length Δ this holds
+// δ at the δ* where m(δ*)·q = c: from δ₀ < δ* one swap takes it to δ*,
+// minting ∫ m(δ) dδ from δ₀ to δ*; from δ₀ > δ* it decays for τ·ln(δ₀/δ*)
+// first; then burns at the rate δ*/τ keep it there, minting m(δ*) per
+// token. The tokens burned rise with δ*, so c rises and q falls: δ* is the
+// root of one equation. A recovery much slower than the sub-step gives the
+// single swap B²/(B + δ₀) − B²/(B + δ*); a faster one the flow δ*/τ, about
+// spread·B/(2τ) per unit time at a small spread (Terra's "minting
+// capacity"), whatever the sub-step.
 type Algorithmic struct {
 	// Governance is the governance token and its market.
 	Governance Governance

@@ -95,7 +95,8 @@ type State struct {
 	subSteps             int     // market sub-steps per step
 	subDays              float64 // a sub-step's length, days
 	delta, deltaDecay    float64 // virtual pool imbalance and its decay per sub-step
-	tau, recovered       float64 // its recovery time constant, sub-steps; 1 − deltaDecay
+	tau                  float64 // its recovery time constant, sub-steps
+	dMin                 float64 // imbalance below which the minimum spread binds: B(1/√(1 − min spread) − 1)
 	govNoise, govShift   float64 // σ√Δ and −σ²Δ/2
 	mintedValue          float64 // governance tokens minted, USD at the oracle
 	defenseLeft          float64 // reserve value left, USD (both lines)
@@ -144,8 +145,8 @@ func NewState(m *Model, step time.Duration, steps int, start time.Time) *State {
 		sub := float64(step) / float64(s.subSteps)
 		s.subDays = days / float64(s.subSteps)
 		s.tau = float64(a.RecoveryHalfLife) / (sub * math.Ln2)
-		s.recovered = -math.Expm1(-1 / s.tau)
-		s.deltaDecay = 1 - s.recovered
+		s.deltaDecay = math.Exp(-1 / s.tau)
+		s.dMin = a.BasePoolUSD * (1/math.Sqrt(1-a.MinSpread) - 1)
 		dy := days / stochastic.DaysPerYear
 		s.govNoise = a.Governance.Volatility * math.Sqrt(dy)
 		s.govShift = -0.5 * s.govNoise * s.govNoise
@@ -684,53 +685,146 @@ func (s *State) algorithmic(govNoise float64) {
 		s.secondLeft = max(0, s.secondLeft)
 	}
 
-	// Arbitrageurs: buy x in the market, burn it through the step, sell
-	// the minted tokens.
+	s.arbitrageAlgorithmic()
+}
+
+// arbitrageAlgorithmic lets the arbitrageurs buy the stablecoin in the
+// market, burn it through the sub-step and sell the minted governance
+// tokens. They are competitive: they burn whenever the marginal burn pays,
+// so they burn until the marginal mint rate, mintRate(δ*), times what a
+// minted dollar brings in the governance pool after their sales equals the
+// marginal cost of the last stablecoin bought. Within the sub-step the
+// imbalance is raised to δ* at once (a single swap) or decays to it, and is
+// then held there by burning at the rate δ*/τ (burnAt). What they burn
+// rises with δ* and so does the marginal cost, while the marginal value
+// falls: the equilibrium δ* is the root of a rising gap, found by
+// regula falsi.
+//
+// Until this version they chose the sub-step's amount x, burned at a
+// constant rate through it, to maximize the sub-step's profit, as one
+// monopolist of the swap over the sub-step: the marginal value of x then
+// counted the spread its own later burns in the sub-step paid, so a
+// sub-step long against the recovery time τ burned about half of what the
+// competitive flow does (marginal 1 − 4rτ/B against 1 − 2rτ/B at rate r),
+// and the results moved with the sub-step (docs/model.md, "Sub-steps").
+func (s *State) arbitrageAlgorithmic() {
+	a := s.m.Algorithmic
 	oracle := s.govPrice
+	decayed := s.delta * s.deltaDecay // the imbalance without burns
 	if s.halted = s.halted || oracle < a.HaltBelow; s.halted {
-		s.delta *= s.deltaDecay
+		s.delta = decayed
 		return
 	}
 	xmax := s.bal[0] * (1 - s.m.Market.Fee) * (1 - 1e-9)
-	profit := func(x float64) float64 { return s.burnValue(x, oracle) - s.costToBuy(x) }
-	if xmax <= 0 || profit(1e-9*xmax) <= 0 {
-		s.delta *= s.deltaDecay
+	// gap(δ*) = marginal cost − marginal value of burning up to δ*,
+	// rising in δ*.
+	gap := func(d float64) float64 {
+		x, value, _ := s.burnAt(d)
+		if x > xmax {
+			return math.Inf(1)
+		}
+		return s.marginalCost(x) - s.mintRate(d)*s.govMarginal(value, oracle)
+	}
+	c0, q0 := s.marginalCost(0), s.govMarginal(0, oracle)
+	if xmax <= 0 || !(c0 < s.mintRate(decayed)*q0) {
+		s.delta = decayed
 		return
 	}
-	// π is concave (a concave value less a convex cost): golden section.
-	const inv = 0.6180339887498949
-	lo, hi := 0.0, xmax
-	x1, x2 := hi-inv*(hi-lo), lo+inv*(hi-lo)
-	f1, f2 := profit(x1), profit(x2)
-	for range 80 {
-		if f1 < f2 {
-			lo, x1, f1 = x1, x2, f2
-			x2 = lo + inv*(hi-lo)
-			f2 = profit(x2)
-		} else {
-			hi, x2, f2 = x2, x1, f1
-			x1 = hi - inv*(hi-lo)
-			f1 = profit(x1)
-		}
-		if hi-lo <= 1e-9*hi {
+	// At δ* = B(√(q₀/c₀) − 1) the marginal mint alone, at the prices
+	// before any trade, no longer pays: the root is below.
+	hi := max(decayed, a.BasePoolUSD*(math.Sqrt(q0/c0)-1))
+	for range 64 {
+		if gap(hi) > 0 {
 			break
 		}
+		hi = 2*hi + a.BasePoolUSD
 	}
-	x := 0.5 * (lo + hi)
-	if profit(x) <= 0 {
-		s.delta *= s.deltaDecay
+	x, value, d1 := s.burnAt(bisect(gap, decayed, hi))
+	if !(x > 0) {
+		s.delta = decayed
 		return
 	}
 	tokens := s.buyWith(s.costToBuy(x))
-	value := s.minted(tokens)
+	value *= min(1, tokens/x) // tokens = x up to rounding
 	units := value / oracle
-	s.delta = s.deltaAfter(tokens)
+	s.delta = d1
 	s.supply -= tokens
 	s.gov += units
 	s.mintedValue += value
 	s.govSell(units)
 	s.met.BurnedUSD += tokens
 	s.stepBurned += tokens
+}
+
+// mintRate is the virtual pool's marginal mint per stablecoin burned at
+// imbalance δ: B²/(B + δ)², at most 1 − min spread.
+func (s *State) mintRate(d float64) float64 {
+	a := s.m.Algorithmic
+	k := a.BasePoolUSD / (a.BasePoolUSD + d)
+	return min(1-a.MinSpread, k*k)
+}
+
+// swapValue is what a single burn taking the imbalance from d0 to d1 mints:
+// the integral of mintRate from d0 to d1.
+func (s *State) swapValue(d0, d1 float64) float64 {
+	a := s.m.Algorithmic
+	b := a.BasePoolUSD
+	dm := s.dMin // imbalance below which the minimum spread binds
+	v := 0.0
+	if d0 < dm {
+		v = (1 - a.MinSpread) * (min(d1, dm) - d0)
+		d0 = dm
+	}
+	if d1 > d0 {
+		v += b * b * (d1 - d0) / ((b + d0) * (b + d1))
+	}
+	return v
+}
+
+// burnAt is what competitive arbitrageurs burn in a sub-step when they burn
+// whenever the marginal mint rate is at least mintRate(d): starting from
+// δ₀ = s.delta, the imbalance is raised to d at once if it is below (a
+// single swap, worth swapValue(δ₀, d)) or first decays to it, which takes
+// τ·ln(δ₀/d), and is then held at d for the rest of the sub-step, burning
+// at the rate d/τ at mintRate(d) per token. It returns the tokens burned,
+// the value minted (USD at the oracle) and the imbalance at the end. Two
+// halves of a sub-step at the same d burn, mint and end as the whole.
+func (s *State) burnAt(d float64) (x, value, d1 float64) {
+	d0 := s.delta
+	if decayed := d0 * s.deltaDecay; d <= decayed {
+		return 0, 0, decayed
+	}
+	hold := 1.0 // sub-steps held at d
+	if d < d0 {
+		hold = 1 - s.tau*math.Log(d0/d)
+	} else {
+		x, value = d-d0, s.swapValue(d0, d)
+	}
+	xh := d * hold / s.tau
+	return x + xh, value + s.mintRate(d)*xh, d
+}
+
+// govMarginal is what one more dollar of governance tokens minted (at the
+// oracle price) brings, USD, when value (USD at the oracle) has been minted
+// and sold into the governance pool: the pool's marginal rate after the
+// sale, after its fee.
+func (s *State) govMarginal(value, oracle float64) float64 {
+	fee := s.m.Algorithmic.Governance.Fee
+	a := value / oracle * (1 - fee)
+	l := s.govL + a
+	return (1 - fee) * s.govU * s.govL / (l * l) / oracle
+}
+
+// marginalCost is the USD the x-th stablecoin bought from the market costs
+// (+Inf when the pool does not hold x).
+func (s *State) marginalCost(x float64) float64 {
+	fee := s.m.Market.Fee
+	y := s.bal[0] - x/(1-fee)
+	if !(y > 0) {
+		return math.Inf(1)
+	}
+	s.scratch[0], s.scratch[1] = y, s.pool.Y(0, 1, y)
+	return s.probe.Price(0, 1) / (1 - fee)
 }
 
 // defend is one line of the reserve defense: with left USD of reserve, it
@@ -768,37 +862,6 @@ func (s *State) defend(engaged *bool, left, trigger, target, maxPerDay, saleCost
 	s.defenseTokens += tokens
 	s.met.DefenseUSD += u
 	return min(left, u/(1-saleCost))
-}
-
-// minted is the governance-token value, USD at the oracle, minted for
-// burning x stablecoins at a constant rate through the step, starting from
-// the imbalance δ₀ = s.delta: see [Algorithmic] for the equation.
-func (s *State) minted(x float64) float64 {
-	if x <= 0 {
-		return 0
-	}
-	a := s.m.Algorithmic
-	b, d0, d1 := a.BasePoolUSD, s.delta, s.deltaAfter(x)
-	rt := x * s.tau // r·τ: the imbalance the flow would settle at
-	k, c := b+rt, d0-rt
-	l := math.Log1p((d0 - d1) / (b + d1)) // ln((B + δ₀)/(B + δ₁))
-	pool := rt * b * b * ((1/s.tau-l)/(k*k) - c*s.recovered/(k*(b+d0)*(b+d1)))
-	return min((1-a.MinSpread)*x, pool)
-}
-
-// deltaAfter is the virtual pool's imbalance δ₁ at the end of a step in
-// which x stablecoins were burned at a constant rate, starting from
-// s.delta: δ₁ = rτ + (δ₀ − rτ)·e^(−Δ/τ).
-func (s *State) deltaAfter(x float64) float64 {
-	return s.delta - (s.delta-x*s.tau)*s.recovered
-}
-
-// burnValue is what burning x stablecoins and selling the minted tokens
-// brings now, USD.
-func (s *State) burnValue(x, oracle float64) float64 {
-	units := s.minted(x) / oracle
-	fee := s.m.Algorithmic.Governance.Fee
-	return amm.AmountOut(units, s.govL, s.govU, fee)
 }
 
 // govSell sells units of the governance token into its pool; its price
