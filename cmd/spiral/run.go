@@ -121,6 +121,7 @@ func execute(ctx context.Context, verb string, args []string, stdout, stderr io.
 	if err := sc.CheckVariants(); err != nil {
 		return err
 	}
+	warnBooks(stderr, sc.FileBooks()) // books.go
 	variants := sc.Variants()
 	if f.out == "" {
 		f.out = filepath.Join("out", sc.Name)
