@@ -91,23 +91,33 @@ func (c *Config) Validate() error {
 	if c.Paths < 1 || c.Paths > 1e9 {
 		add("paths", fmt.Errorf("must be in [1, 1e9], got %d", c.Paths))
 	}
+	horizonOK := false
 	if c.Step < time.Minute || c.Step > 7*24*time.Hour {
 		add("step", fmt.Errorf("must be in [1m, 7d], got %v", c.Step))
 	} else if c.Horizon < c.Step || c.Horizon > 3650*24*time.Hour {
 		add("horizon", fmt.Errorf("must be in [step, 3650d], got %v", c.Horizon))
 	} else if c.Horizon%c.Step != 0 {
 		add("horizon", fmt.Errorf("must be a whole number of steps (%v), got %v", c.Step, c.Horizon))
+	} else {
+		horizonOK = true
 	}
 	if c.Price == nil {
 		add("market.price", errors.New("missing"))
 	} else if err := c.Price.Validate(); err != nil {
 		add("market.price", err)
-	} else if c.Step > 0 {
-		// Processes defined on their own time grid (GARCH, bootstrap)
-		// accept only steps that fit it; the problem is the step's.
-		// The error already reads "step: …".
-		if err := stochastic.CheckStep(c.Price, c.Dt()); err != nil {
-			errs = append(errs, err)
+	} else {
+		if c.Step > 0 {
+			// Processes defined on their own time grid (GARCH, bootstrap)
+			// accept only steps that fit it; the problem is the step's.
+			// The error already reads "step: …".
+			if err := stochastic.CheckStep(c.Price, c.Dt()); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if horizonOK {
+			// A scripted point or a bridge's target after the horizon
+			// would make the scripted move only partly happen.
+			add("market.price", stochastic.CheckHorizon(c.Price, c.Horizon))
 		}
 	}
 	add("pool", c.Pool.Validate())
@@ -126,6 +136,11 @@ func (c *Config) Validate() error {
 	if c.Stablecoin != nil {
 		if err := c.Stablecoin.Validate(c); err != nil {
 			errs = append(errs, err)
+		}
+		if horizonOK {
+			if err := c.Stablecoin.checkHorizon(c.Horizon, c.Step); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	if c.Policy != nil && c.Step > 0 {

@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/spiralrisk/spiral/engine/internal/field"
 	"github.com/spiralrisk/spiral/engine/stablecoin"
@@ -72,6 +73,28 @@ func (s *Stablecoin) Validate(c *Config) error {
 	}
 	if err := s.Model.Validate(c.Step); err != nil {
 		errs = append(errs, err)
+	}
+	return field.Prefix("stablecoin", errors.Join(errs...))
+}
+
+// checkHorizon reports the scheduled events that a path of horizon in
+// steps of step never reaches: an event (and a bank failure) acts in the
+// step that starts at its time, so one at or after the horizon would never
+// happen. The guarantee and the recovery of a failed bank may come after
+// the horizon: a crisis that is not resolved within it is a scenario.
+func (s *Stablecoin) checkHorizon(horizon, step time.Duration) error {
+	var errs []error
+	check := func(path, what string, at time.Duration) {
+		if at >= horizon && at <= 3650*24*time.Hour && at%step == 0 { // else Validate reports it
+			errs = append(errs, fmt.Errorf("%s: must be before the horizon (%v), got %v: %s acts in the step that starts at its time, the last step starts at %v, so it would never happen; lengthen horizon or move it",
+				path, horizon, at, what, horizon-step))
+		}
+	}
+	for i, e := range s.Model.Events {
+		check(fmt.Sprintf("events.%d.at", i), "an event", e.At)
+	}
+	if r := s.Model.Reserve; r != nil && r.Bank.Failure != nil {
+		check("backing.bank.failure.at", "the failure", r.Bank.Failure.At)
 	}
 	return field.Prefix("stablecoin", errors.Join(errs...))
 }

@@ -33,8 +33,10 @@ type Scenario struct {
 	// Step is the length of one step, in [1m, 7d]. Required.
 	Step Duration `yaml:"step,required"`
 	// Start is the calendar time at which paths start, RFC 3339 (UTC
-	// "2023-03-10T00:00:00Z"); a stablecoin's redemption calendar counts
-	// weekends and holidays from it. Default DefaultStart (a Monday).
+	// "2023-03-10T00:00:00Z") or a plain date ("2023-03-10", read as
+	// midnight UTC and resolved as "2023-03-10T00:00:00Z"); a stablecoin's
+	// redemption calendar counts weekends and holidays from it. Default
+	// DefaultStart (a Monday).
 	Start string `yaml:"start"`
 	// Market holds the exogenous prices. Required.
 	Market Market `yaml:"market,required"`
@@ -249,6 +251,7 @@ func parseScenario(dir, filename string, data []byte, variant *Variant, sweep *S
 		s.Outputs.TraceEvery = s.Step
 	}
 	checkBookKeys(d, s.Positions)
+	normalizeStart(s)
 	fillStablecoinDefaults(s)
 	if s.Positions != nil && s.Oracle == nil {
 		// Written out by Resolved with its defaults.

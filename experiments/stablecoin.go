@@ -372,6 +372,19 @@ func (s *Stablecoin) setDefaults() {
 
 // fillStablecoinDefaults sets the defaults that depend on other keys:
 // a failure's guarantee_at is its recovery_at unless given.
+// normalizeStart writes a start given as a plain date ("2022-05-07", as
+// holidays are) as midnight UTC in RFC 3339 ("2022-05-07T00:00:00Z"), so
+// that Resolved shows how it is read and both spellings are one scenario
+// (one hash). Anything else is left for stablecoin() to check.
+func normalizeStart(s *Scenario) {
+	if _, err := time.Parse(time.RFC3339, s.Start); err == nil {
+		return
+	}
+	if day, err := time.Parse(time.DateOnly, s.Start); err == nil {
+		s.Start = day.UTC().Format(time.RFC3339)
+	}
+}
+
 func fillStablecoinDefaults(s *Scenario) {
 	if s.Stablecoin == nil {
 		return
@@ -386,7 +399,8 @@ func fillStablecoinDefaults(s *Scenario) {
 func (s *Scenario) stablecoin(cfg *engine.Config) (problems []Problem) {
 	start, err := time.Parse(time.RFC3339, s.Start)
 	if err != nil {
-		problems = append(problems, s.problemAt("start", fmt.Sprintf("expected an RFC 3339 time such as 2023-03-10T00:00:00Z, got %q", s.Start)))
+		problems = append(problems, s.problemAt("start", fmt.Sprintf(
+			"expected an RFC 3339 time such as 2023-03-10T00:00:00Z or a date such as 2023-03-10 (midnight UTC), got %q", s.Start)))
 	}
 	cfg.Start = start.UTC()
 	sc := s.Stablecoin

@@ -23,6 +23,10 @@ type Aggregate struct {
 	Confidence     float64
 	Variants       []VariantAggregate
 	Liquidations   bool // the run has a liquidation model (not written to aggregate.json)
+	// Notes are the notes about the results (not about skipped charts)
+	// that the report and the manifest carry and the CLI prints, e.g. a
+	// cascade cap reached on many paths; not written to aggregate.json.
+	Notes []string
 	// Sweep holds a sweep's paired differences and sensitivities; nil for
 	// a run that is not a sweep (sweep.go).
 	Sweep *SweepAggregate
@@ -36,6 +40,12 @@ type VariantAggregate struct {
 	Risk        []RiskMetric   // the headline risk metric pack
 	Convergence *Convergence   // nil when the convergence column has no values
 	Warnings    []WarningStats // early-warning indicators scored per event, ranked (warning.go)
+	// CascadeCap is the variant's bound on cascade rounds per step
+	// (liquidators.max_rounds; 0 when unknown or without liquidations)
+	// and CascadePaths the paths whose max_cascade_rounds reached it, so
+	// that a cascade may have been cut short (cascadeNote). Not written to
+	// aggregate.json.
+	CascadeCap, CascadePaths int
 }
 
 // Method descriptions written into aggregate.json.

@@ -130,9 +130,16 @@ type Chart struct {
 	Legend *plot.Legend // nil for none
 }
 
-// Draw draws the chart on c. A title line wider than the plot's part of c
-// is broken between words.
+// ChartMarginLeft is the blank margin left of a chart: gonum places the
+// y axis's tick labels (a tornado chart's axis names) and label flush with
+// the canvas's left edge, where a rasterized glyph lost its first pixels
+// ("iquidators.dex.depth_usd").
+const ChartMarginLeft = 2 * vg.Millimeter
+
+// Draw draws the chart on c, ChartMarginLeft in from its left edge. A title
+// line wider than the plot's part of c is broken between words.
 func (ch *Chart) Draw(c draw.Canvas) {
+	c.Min.X += ChartMarginLeft
 	if ch.Legend == nil {
 		ch.wrapTitle(c.Size().X)
 		ch.Plot.Draw(c)

@@ -202,7 +202,10 @@
 // version, scenario SHA-256), the headline risk table and the convergence
 // verdict; the scenario's description (its line breaks kept); every
 // chart; the table of all metrics (n, mean, p50, p95, p99 with their
-// intervals); the methods and the notes of skipped charts. Nothing in them
+// intervals); the methods and the notes: skipped charts, and a cascade
+// cap (liquidators.max_rounds, spiral.max_rounds in the parts) reached on
+// at least 1 % of a variant's paths (cascade.go; also Aggregate.Notes,
+// which the CLI prints). Nothing in them
 // depends on when or how the run was made (no times, command line or
 // shard count), so one process, merged shards and Recompute give the same
 // report.md byte for byte. With several variants each gets its sections,

@@ -386,6 +386,10 @@ func finalizeInventory(dir string, inv *inventory, fo finalizeOptions) (*Aggrega
 		docVariants = append(docVariants, documentVariant{agg: va, charts: c})
 	}
 
+	if n := cascadeNote(agg.Variants, meta.Sweep != nil); n != "" {
+		agg.Notes = append(agg.Notes, n)
+	}
+	notes = append(notes, agg.Notes...)
 	if meta.Sweep != nil {
 		sc, sf, srows, sn, err := finishSweep(dir, inv, meta, agg, commit)
 		if err != nil {
@@ -518,6 +522,9 @@ func aggregateVariant(parts []partFile, variant string, meta *Meta, horizon floa
 				}
 			}
 			va.Metrics[i] = Describe(c, values, nulls, Confidence) // sorts values
+			if c == CascadeColumn && facts.MaxRounds > 0 {
+				va.CascadeCap, va.CascadePaths = facts.MaxRounds, countAbove(values, float64(facts.MaxRounds)-0.5)
+			}
 			for k, e := range events {
 				if e.column == c {
 					eventCounts[k] = countAbove(values, e.threshold)

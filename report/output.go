@@ -63,6 +63,10 @@ type Meta struct {
 type RiskBase struct {
 	DepositsUSD float64
 	BookDebtUSD float64
+	// MaxRounds is the variant's bound on liquidation cascade rounds per
+	// step (liquidators.max_rounds); 0 without a liquidation model. The
+	// report notes paths whose max_cascade_rounds reached it.
+	MaxRounds int
 }
 
 // SetRiskBase sets the RiskBase written in the metadata of the parts o

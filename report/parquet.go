@@ -49,6 +49,10 @@ const (
 	// thresholds are relative to, of the part's own variant.
 	MetaDepositsUSD = "spiral.deposits_usd"  // the pool's initial deposits, USD
 	MetaBookDebtUSD = "spiral.book_debt_usd" // the position book's initial debt, USD; absent without a book
+	// Added later still: the part's variant's liquidators.max_rounds
+	// (decimal; absent without a liquidation model), for the note on
+	// cascades cut short. Older parts fall back to the resolved scenario.
+	MetaMaxRounds = "spiral.max_rounds"
 )
 
 // columnSpec is the type information of one result column.
@@ -101,6 +105,10 @@ func fileMetadata(m *Meta, first int) arrow.Metadata {
 		if b.BookDebtUSD > 0 {
 			keys = append(keys, MetaBookDebtUSD)
 			values = append(values, strconv.FormatFloat(b.BookDebtUSD, 'g', -1, 64))
+		}
+		if b.MaxRounds > 0 {
+			keys = append(keys, MetaMaxRounds)
+			values = append(values, strconv.Itoa(b.MaxRounds))
 		}
 	}
 	if first >= 0 {

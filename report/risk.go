@@ -50,6 +50,7 @@ type scenarioFacts struct {
 	Deposits     float64 // pool.deposits: initial deposits, USD
 	BookDebt     float64 // the position book's initial debt, USD
 	BookDebtNote string  // how BookDebt was obtained when it is an approximation
+	MaxRounds    int     // liquidators.max_rounds, the cascade rounds per step; 0 if unknown or no liquidations
 }
 
 // readScenarioFacts extracts the pool's initial deposits and the position
@@ -71,9 +72,15 @@ func readScenarioFacts(resolved []byte) scenarioFacts {
 			DebtShare *float64 `yaml:"debt_share"`
 			File      string   `yaml:"file"`
 		} `yaml:"positions"`
+		Liquidators *struct {
+			MaxRounds int `yaml:"max_rounds"`
+		} `yaml:"liquidators"`
 	}
 	if err := yaml.Unmarshal(resolved, &sc); err != nil || sc.Pool == nil {
 		return facts
+	}
+	if sc.Positions != nil && sc.Liquidators != nil && sc.Liquidators.MaxRounds > 0 {
+		facts.MaxRounds = sc.Liquidators.MaxRounds
 	}
 	p := sc.Pool
 	if p.Deposits != nil && *p.Deposits > 0 && finite(*p.Deposits) {
@@ -115,6 +122,9 @@ func variantFacts(parts []partFile, base scenarioFacts) scenarioFacts {
 	}
 	if b, err := strconv.ParseFloat(md[MetaBookDebtUSD], 64); err == nil && b > 0 && finite(b) {
 		facts.BookDebt, facts.BookDebtNote = b, ""
+	}
+	if r, err := strconv.Atoi(md[MetaMaxRounds]); err == nil && r > 0 {
+		facts.MaxRounds = r
 	}
 	return facts
 }

@@ -282,6 +282,29 @@ func heatmap(info *SweepInfo, vs []SweepVariant, means map[string]float64, i, j 
 	return &Chart{Plot: p, Legend: &legend}, nil
 }
 
+// maxAxisNameWidth is the widest line of an axis name on the tornado
+// chart's y axis; a longer field path is broken after its dots.
+const maxAxisNameWidth = ChartWidth / 4
+
+// wrapFieldPath breaks a dotted field path into lines no wider than width
+// in style st, after a dot, greedily; a segment wider than width keeps a
+// line of its own.
+func wrapFieldPath(path string, st text.Style, width vg.Length) string {
+	if st.Width(path) <= width {
+		return path
+	}
+	var lines []string
+	cur := ""
+	for _, seg := range strings.SplitAfter(path, ".") {
+		if cur != "" && st.Width(cur+seg) > width {
+			lines = append(lines, cur)
+			cur = ""
+		}
+		cur += seg
+	}
+	return strings.Join(append(lines, cur), "\n")
+}
+
 // categoryTicks labels the unit cells [k, k+1) with names.
 func categoryTicks(names []string) plot.ConstantTicks {
 	var ticks []plot.Tick
@@ -328,7 +351,7 @@ func tornado(info *SweepInfo, sa *SweepAggregate, meta *Meta, metricText string,
 	r := &rectangles{font: p.X.Tick.Label}
 	for k, b := range bars {
 		y0, y1 := float64(k)+0.2, float64(k)+0.8
-		names = append(names, b.s.Axis)
+		names = append(names, wrapFieldPath(b.s.Axis, p.Y.Tick.Label, maxAxisNameWidth))
 		low := rect{x0: ref, x1: b.s.Low, y0: y0, y1: y1, fill: colorLowEnd, label: b.s.LowLabel, labelColor: color.White}
 		high := rect{x0: ref, x1: b.s.High, y0: y0, y1: y1, fill: colorHighEnd, label: b.s.HighLabel, labelColor: color.White}
 		if math.Abs(b.s.Low-ref) < math.Abs(b.s.High-ref) {

@@ -57,6 +57,27 @@ func (p Scripted) Validate() error {
 // CheckStep forwards to the base process.
 func (p Scripted) CheckStep(dt float64) error { return prefixError("base", CheckStep(p.Base, dt)) }
 
+// CheckHorizon reports the first point after horizon (the points are
+// increasing, so the later ones are after it too), and forwards to the
+// base process.
+func (p Scripted) CheckHorizon(horizon time.Duration) error {
+	errs := []error{prefixError("base", CheckHorizon(p.Base, horizon))}
+	for i, pt := range p.Points {
+		if pt.At > horizon {
+			msg := fmt.Sprintf("points.%d.at: must be at or before the horizon (%v), got %v: a path ends before it, so the scripted move would only partly happen", i, horizon, pt.At)
+			switch more := len(p.Points) - i - 1; {
+			case more == 1:
+				msg += " (and 1 later point)"
+			case more > 1:
+				msg += fmt.Sprintf(" (and %d later points)", more)
+			}
+			errs = append(errs, errors.New(msg+"; lengthen horizon or move the point"))
+			break
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // NewSampler returns a sampler for steps of dt years.
 func (p Scripted) NewSampler(dt float64) PriceSampler {
 	s := &scriptedSampler{base: p.Base.NewSampler(dt), step: stepDuration(dt)}
@@ -146,6 +167,16 @@ func (p Bridged) Validate() error {
 
 // CheckStep forwards to the base process.
 func (p Bridged) CheckStep(dt float64) error { return prefixError("base", CheckStep(p.Base, dt)) }
+
+// CheckHorizon reports a target time after horizon, and forwards to the
+// base process.
+func (p Bridged) CheckHorizon(horizon time.Duration) error {
+	errs := []error{prefixError("base", CheckHorizon(p.Base, horizon))}
+	if p.At > horizon {
+		errs = append(errs, fmt.Errorf("at: must be at or before the horizon (%v), got %v: a path ends before the price reaches its target, so the move would only partly happen; lengthen horizon or move at", horizon, p.At))
+	}
+	return errors.Join(errs...)
+}
 
 // NewSampler returns a sampler for steps of dt years.
 func (p Bridged) NewSampler(dt float64) PriceSampler {

@@ -105,3 +105,22 @@ func (g *gridAdapter) take(src *Source) float64 {
 	g.remaining -= x
 	return x
 }
+
+// HorizonChecker is implemented by price processes scheduled in path time
+// ([Scripted] points, the [Bridged] target, and wrappers around them). The
+// engine calls [CheckHorizon] with its horizon: a scheduled time after it
+// would never be reached, so a scripted move would only partly happen.
+type HorizonChecker interface {
+	// CheckHorizon reports the scheduled times after horizon.
+	CheckHorizon(horizon time.Duration) error
+}
+
+// CheckHorizon reports whether every time p schedules is within a path of
+// length horizon: nil unless p implements [HorizonChecker] and schedules
+// something after it.
+func CheckHorizon(p PriceProcess, horizon time.Duration) error {
+	if c, ok := p.(HorizonChecker); ok {
+		return c.CheckHorizon(horizon)
+	}
+	return nil
+}

@@ -48,6 +48,7 @@ Usage:
   spiral replay <out | scenario> --path N       re-run one path with every step traced: its summary, and its
                                                 series as Parquet (--variant V of a sweep, --out FILE)
   spiral validate scenario.yaml                 check a scenario and print it with every default filled in
+                                                (and a summary of each position book read from a file)
   spiral calibrate prices.csv [--model M]       fit price processes (gbm, merton, garch-t) to a price history
   spiral breakpoint scenario.yaml --shock S --target 'column>x' [--prob p]
                                                 find the smallest shock that breaks a target (reverse stress test)
@@ -152,7 +153,10 @@ func cmdValidate(args []string, stdout, stderr io.Writer) error {
 	if _, err = stdout.Write(sc.Resolved()); err != nil {
 		return err
 	}
-	return printVariants(stdout, sc) // sweep.go
+	if err := printVariants(stdout, sc); err != nil { // sweep.go
+		return err
+	}
+	return printBooks(stderr, sc.FileBooks()) // books.go
 }
 
 func cmdList(args []string, stdout, stderr io.Writer) error {

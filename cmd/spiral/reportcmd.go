@@ -55,6 +55,7 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	w := &checkedWriter{w: stdout}
 	fmt.Fprintf(w, "%s: %d paths, seed %d\n", agg.Scenario, agg.Paths, agg.Seed)
 	printRisk(w, agg)
+	printNotes(w, agg)
 	fmt.Fprintf(w, "wrote %s and %s\n", filepath.Join(dir, report.ReportPDF), filepath.Join(dir, report.ReportMarkdown))
 	return w.err
 }

@@ -121,6 +121,7 @@ func execute(ctx context.Context, verb string, args []string, stdout, stderr io.
 	if err := sc.CheckVariants(); err != nil {
 		return err
 	}
+	warnBooks(stderr, sc.FileBooks()) // books.go
 	variants := sc.Variants()
 	if f.out == "" {
 		f.out = filepath.Join("out", sc.Name)
@@ -297,6 +298,9 @@ func runRiskBase(sc *experiments.Scenario, cfg *engine.Config) *report.RiskBase 
 // positions.file has the sum of its debts (the borrow index starts at 1).
 func riskBase(sc *experiments.Scenario, cfg *engine.Config) report.RiskBase {
 	b := report.RiskBase{DepositsUSD: cfg.Pool.Deposits}
+	if cfg.Liquidation != nil {
+		b.MaxRounds = cfg.Liquidation.Keepers.MaxRounds
+	}
 	switch p := cfg.Pool; {
 	case cfg.Liquidation == nil || cfg.Liquidation.Book == nil:
 	case sc.Positions != nil && sc.Positions.File == "":
@@ -384,6 +388,7 @@ func bound(v float64) string {
 // printHeadline prints the main metrics' mean and tail quantiles with
 // their confidence intervals; aggregate.json has every metric.
 func printHeadline(w io.Writer, agg *report.Aggregate, liquidations bool) {
+	defer printNotes(w, agg)
 	if agg.Sweep != nil {
 		printSweepHeadline(w, agg) // sweep.go
 		return
@@ -401,6 +406,15 @@ func printHeadline(w io.Writer, agg *report.Aggregate, liquidations bool) {
 			q := m.Quantiles
 			fmt.Fprintf(w, "%-26s %12.4g %12.4g %12.4g %12.4g [%s, %s]\n", m.Metric, m.Mean, q[0].Value, q[1].Value, q[2].Value, bound(q[2].CILow), bound(q[2].CIHigh))
 		}
+	}
+}
+
+// printNotes prints the report's notes about the results (such as a
+// cascade cap reached on many paths), which report.md and manifest.json
+// carry too.
+func printNotes(w io.Writer, agg *report.Aggregate) {
+	for _, n := range agg.Notes {
+		fmt.Fprintln(w, "note: "+n)
 	}
 }
 
