@@ -511,16 +511,7 @@ func TestUSTLUNAStepConvergence(t *testing.T) {
 	quarter := runUST(t, paths, func(c *engine.Config) { c.Step = 15 * time.Minute })
 	t.Logf("1 h:    %v", hour)
 	t.Logf("15 min: %v", quarter)
-	hours := func(name string, a, b, most float64) {
-		if !(math.Abs(a-b) <= most) {
-			t.Errorf("%s: hour %.2f at 1 h steps, %.2f at 15 min: more than %g hours apart", name, a, b, most)
-		}
-	}
-	rel := func(name string, a, b, most float64) {
-		if !(math.Abs(a-b) <= most*math.Abs(b)) {
-			t.Errorf("%s: %.6g at 1 h steps, %.6g at 15 min: more than %g %% apart", name, a, b, 100*most)
-		}
-	}
+	hours, rel := closeness(t, "at 1 h steps", "at 15 min")
 	hours("first below 0.9", hour.FirstBelow90, quarter.FirstBelow90, 6)
 	hours("first below 0.5", hour.FirstBelow50, quarter.FirstBelow50, 6)
 	hours("hours from 0.9 to 0.5", hour.Slide, quarter.Slide, 3)
@@ -552,16 +543,7 @@ func TestUSTLUNASubstepConvergence(t *testing.T) {
 	fine := runUST(t, paths, sub(75*time.Second))
 	t.Logf("5 min:    %v", coarse)
 	t.Logf("1.25 min: %v", fine)
-	hours := func(name string, a, b, most float64) {
-		if !(math.Abs(a-b) <= most) {
-			t.Errorf("%s: hour %.2f with 5 min sub-steps, %.2f with 1.25 min: more than %g hours apart", name, a, b, most)
-		}
-	}
-	rel := func(name string, a, b, most float64) {
-		if !(math.Abs(a-b) <= most*math.Abs(b)) {
-			t.Errorf("%s: %.6g with 5 min sub-steps, %.6g with 1.25 min: more than %g %% apart", name, a, b, 100*most)
-		}
-	}
+	hours, rel := closeness(t, "with 5 min sub-steps", "with 1.25 min")
 	hours("first below 0.9", coarse.FirstBelow90, fine.FirstBelow90, 2)
 	hours("first below 0.5", coarse.FirstBelow50, fine.FirstBelow50, 2)
 	hours("hours from 0.9 to 0.5", coarse.Slide, fine.Slide, 2)
@@ -571,4 +553,23 @@ func TestUSTLUNASubstepConvergence(t *testing.T) {
 	rel("price at hour 240", coarse.FinalPrice, fine.FinalPrice, 0.03)
 	rel("LUNA supply multiple", coarse.LUNAMultiple, fine.LUNAMultiple, 0.04)
 	rel("UST supply at hour 240", coarse.SupplyLeft, fine.SupplyLeft, 0.02)
+}
+
+// closeness returns the checks of the convergence tests: hours, that two
+// runs' hours (a in the run called aName, b in bName) are at most most
+// apart; rel, that two values are within the fraction most of b.
+func closeness(t *testing.T, aName, bName string) (hours, rel func(name string, a, b, most float64)) {
+	hours = func(name string, a, b, most float64) {
+		t.Helper()
+		if !(math.Abs(a-b) <= most) {
+			t.Errorf("%s: hour %.2f %s, %.2f %s: more than %g hours apart", name, a, aName, b, bName, most)
+		}
+	}
+	rel = func(name string, a, b, most float64) {
+		t.Helper()
+		if !(math.Abs(a-b) <= most*math.Abs(b)) {
+			t.Errorf("%s: %.6g %s, %.6g %s: more than %g %% apart", name, a, aName, b, bName, 100*most)
+		}
+	}
+	return hours, rel
 }
