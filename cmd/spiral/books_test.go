@@ -37,6 +37,15 @@ func TestBookStartingUnderwater(t *testing.T) {
 	if strings.Count(stderr, "warning") != 1 || !strings.Contains(stderr, want) {
 		t.Errorf("run's stderr %q, want one line %q…", stderr, want)
 	}
+	// A reverse stress test of the book warns the same way.
+	_, stderr, code = spiral(t, "breakpoint", file, "--shock", "price_drop", "--target", "bad_debt_usd>1e9",
+		"--paths", "4", "--max-evals", "2", "--quiet")
+	if code > 1 {
+		t.Fatalf("breakpoint: exit %d: %s", code, stderr)
+	}
+	if strings.Count(stderr, "warning") != 1 || !strings.Contains(stderr, want) {
+		t.Errorf("breakpoint's stderr %q, want one line %q…", stderr, want)
+	}
 }
 
 // A healthy book gets its summary from validate and no warning from run.

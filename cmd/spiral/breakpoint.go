@@ -93,6 +93,7 @@ func cmdBreakpoint(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err := opts.Validate(cfg); err != nil {
 		return inputError{err}
 	}
+	warnBooks(stderr, sc.FileBooks()) // books.go
 	if !*quiet {
 		fmt.Fprintf(stderr, "breakpoint: %s, P(%s) ≥ %g, sizes [%g, %g], %d paths, seed %d\n",
 			k, tg, opts.Prob, opts.Lo, opts.Hi, cfg.Paths, cfg.Seed)
