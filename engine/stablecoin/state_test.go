@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spiralrisk/spiral/engine/amm"
 	"github.com/spiralrisk/spiral/stochastic"
 )
 
@@ -250,6 +251,65 @@ func TestBurnAt(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// The arbitrage stops where the marginal burn no longer pays: at the δ*
+// it ends at, the marginal cost of the last stablecoin bought equals the
+// marginal mint rate m(δ*) times what the last minted dollar brought in
+// the governance pool, both computed here from the pools before the trade
+// with amm's own swap functions and a numerical derivative (not with
+// marginalCost and govMarginal). A governance pool shallow enough that the
+// arbitrageurs' own sales matter; the stablecoin's pool fee raised so that
+// leaving it out of the marginal cost shows.
+func TestArbitrageMarginalBurnBreaksEven(t *testing.T) {
+	checked := 0
+	for _, spread := range []float64{0, 0.005} {
+		for _, hl := range []time.Duration{150 * time.Second, 10 * time.Minute, 24 * time.Hour} {
+			for _, d0 := range []float64{0, 1e6, 3e8} {
+				for _, sold := range []float64{5e7, 2e8, 4e8} {
+					m := algoModel()
+					m.Market.Fee = 0.003
+					m.Algorithmic.MinSpread = spread
+					m.Algorithmic.RecoveryHalfLife = hl
+					m.Algorithmic.Defense = nil
+					m.Algorithmic.Governance.DepthUSD = 1e8
+					s := NewState(m, 5*time.Minute, 1, friday)
+					s.Reset()
+					s.sell(sold)
+					s.delta = d0
+					b0, b1 := s.bal[0], s.bal[1]
+					l0, u0, oracle := s.govL, s.govU, s.govPrice
+					s.arbitrageAlgorithmic()
+					x, value, d := s.stepBurned, s.mintedValue, s.delta
+					if !(x > 0) {
+						continue
+					}
+					checked++
+					// cost(y) is the USD that buys y stablecoins from the
+					// pool before the trade (the fee is on the output).
+					pool := amm.StableSwap{A: m.Market.A, Fee: m.Market.Fee, Balances: []float64{b0, b1}}
+					cost := func(y float64) float64 { return pool.Y(0, 1, b0-y/(1-m.Market.Fee)) - b1 }
+					// proceeds(v) is the USD the governance tokens minted
+					// for v USD at the oracle bring in its pool.
+					g := m.Algorithmic.Governance
+					proceeds := func(v float64) float64 { return amm.AmountOut(v/oracle, l0, u0, g.Fee) }
+					h := 1e-4 * x
+					c := (cost(x+h) - cost(x-h)) / (2 * h)
+					hv := 1e-4 * value
+					q := (proceeds(value+hv) - proceeds(value-hv)) / (2 * hv)
+					b := m.Algorithmic.BasePoolUSD
+					rate := min(1-spread, b*b/((b+d)*(b+d)))
+					if math.Abs(c-rate*q) > 1e-6*c {
+						t.Errorf("spread %v, half-life %v, δ₀ %.3g, sold %.3g: burned %.6g to δ* %.6g: marginal cost %.9g, marginal mint × proceeds %.9g × %.9g = %.9g",
+							spread, hl, d0, sold, x, d, c, rate, q, rate*q)
+					}
+				}
+			}
+		}
+	}
+	if checked < 20 {
+		t.Errorf("only %d cases burned: the test proves little", checked)
 	}
 }
 
