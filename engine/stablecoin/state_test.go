@@ -359,6 +359,68 @@ func twoLineModel() *Model {
 	return m
 }
 
+// A defense line engages below its trigger and then buys until its
+// target, across calls (hysteresis): between the trigger and the target it
+// buys only when engaged, it disengages once the target is reached within
+// a call's budget, and a line without reserve never buys.
+func TestDefenseHysteresis(t *testing.T) {
+	m := algoModel()
+	d := m.Algorithmic.Defense
+	s := NewState(m, time.Hour, 1, friday)
+	s.Reset()
+	// sellTo sells into the market in small pieces until the price is
+	// below p.
+	sellTo := func(p float64) {
+		for s.pool.Price(0, 1) >= p {
+			s.sell(1e6)
+		}
+	}
+	defend := func(engaged *bool, left, maxPerDay float64) float64 {
+		return s.defend(engaged, left, d.Trigger, d.Target, maxPerDay, d.SaleCost)
+	}
+	between := (d.Trigger + d.Target) / 2
+	engaged := false
+	sellTo(between)
+	if used := defend(&engaged, 1e9, 1e12); used != 0 || engaged {
+		t.Fatalf("price %.5f between trigger and target, not engaged: used %v, engaged %v; want nothing", s.pool.Price(0, 1), used, engaged)
+	}
+	sellTo(d.Trigger - 0.01)
+	// A budget of 1 M per hour cannot lift the price to the target in one
+	// call: the line stays engaged and keeps buying above its trigger.
+	calls, aboveTrigger := 0, 0
+	for engaged = false; calls == 0 || engaged; calls++ {
+		before := s.pool.Price(0, 1)
+		if before >= d.Trigger {
+			aboveTrigger++
+		}
+		used := defend(&engaged, 1e9, 24e6)
+		if used <= 0 || s.pool.Price(0, 1) <= before {
+			t.Fatalf("call %d at price %.5f: used %v, price after %.5f: an engaged line below its target buys", calls, before, used, s.pool.Price(0, 1))
+		}
+		if calls > 1000 {
+			t.Fatal("never reached the target")
+		}
+	}
+	if p := s.pool.Price(0, 1); p < d.Target*(1-1e-6) {
+		t.Fatalf("disengaged at %.6f, below the target %v", p, d.Target)
+	}
+	if aboveTrigger == 0 {
+		t.Fatalf("reached the target in %d calls, none above the trigger: the test proves little", calls)
+	}
+	// Back between trigger and target after reaching it: nothing until
+	// the price falls below the trigger again.
+	sellTo(between)
+	if used := defend(&engaged, 1e9, 1e12); used != 0 || engaged {
+		t.Errorf("price %.5f between trigger and target after the target was reached: used %v, engaged %v; want nothing", s.pool.Price(0, 1), used, engaged)
+	}
+	// Without reserve a line disengages and buys nothing.
+	sellTo(d.Trigger - 0.01)
+	engaged = true
+	if used := defend(&engaged, 0, 1e12); used != 0 || engaged {
+		t.Errorf("no reserve left: used %v, engaged %v; want nothing", used, engaged)
+	}
+}
+
 // The second line of the defense buys only while the price is below its
 // own trigger, up to its own target and daily bound, and only from its
 // own reserve; the first line buys first while it has reserve left.
