@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spiralrisk/spiral/engine/amm"
 	"github.com/spiralrisk/spiral/stochastic"
 )
 
@@ -253,6 +254,65 @@ func TestBurnAt(t *testing.T) {
 	}
 }
 
+// The arbitrage stops where the marginal burn no longer pays: at the δ*
+// it ends at, the marginal cost of the last stablecoin bought equals the
+// marginal mint rate m(δ*) times what the last minted dollar brought in
+// the governance pool, both computed here from the pools before the trade
+// with amm's own swap functions and a numerical derivative (not with
+// marginalCost and govMarginal). A governance pool shallow enough that the
+// arbitrageurs' own sales matter; the stablecoin's pool fee raised so that
+// leaving it out of the marginal cost shows.
+func TestArbitrageMarginalBurnBreaksEven(t *testing.T) {
+	checked := 0
+	for _, spread := range []float64{0, 0.005} {
+		for _, hl := range []time.Duration{150 * time.Second, 10 * time.Minute, 24 * time.Hour} {
+			for _, d0 := range []float64{0, 1e6, 3e8} {
+				for _, sold := range []float64{5e7, 2e8, 4e8} {
+					m := algoModel()
+					m.Market.Fee = 0.003
+					m.Algorithmic.MinSpread = spread
+					m.Algorithmic.RecoveryHalfLife = hl
+					m.Algorithmic.Defense = nil
+					m.Algorithmic.Governance.DepthUSD = 1e8
+					s := NewState(m, 5*time.Minute, 1, friday)
+					s.Reset()
+					s.sell(sold)
+					s.delta = d0
+					b0, b1 := s.bal[0], s.bal[1]
+					l0, u0, oracle := s.govL, s.govU, s.govPrice
+					s.arbitrageAlgorithmic()
+					x, value, d := s.stepBurned, s.mintedValue, s.delta
+					if !(x > 0) {
+						continue
+					}
+					checked++
+					// cost(y) is the USD that buys y stablecoins from the
+					// pool before the trade (the fee is on the output).
+					pool := amm.StableSwap{A: m.Market.A, Fee: m.Market.Fee, Balances: []float64{b0, b1}}
+					cost := func(y float64) float64 { return pool.Y(0, 1, b0-y/(1-m.Market.Fee)) - b1 }
+					// proceeds(v) is the USD the governance tokens minted
+					// for v USD at the oracle bring in its pool.
+					g := m.Algorithmic.Governance
+					proceeds := func(v float64) float64 { return amm.AmountOut(v/oracle, l0, u0, g.Fee) }
+					h := 1e-4 * x
+					c := (cost(x+h) - cost(x-h)) / (2 * h)
+					hv := 1e-4 * value
+					q := (proceeds(value+hv) - proceeds(value-hv)) / (2 * hv)
+					b := m.Algorithmic.BasePoolUSD
+					rate := min(1-spread, b*b/((b+d)*(b+d)))
+					if math.Abs(c-rate*q) > 1e-6*c {
+						t.Errorf("spread %v, half-life %v, δ₀ %.3g, sold %.3g: burned %.6g to δ* %.6g: marginal cost %.9g, marginal mint × proceeds %.9g × %.9g = %.9g",
+							spread, hl, d0, sold, x, d, c, rate, q, rate*q)
+					}
+				}
+			}
+		}
+	}
+	if checked < 20 {
+		t.Errorf("only %d cases burned: the test proves little", checked)
+	}
+}
+
 // The arbitrage converges in the market's sub-step: a constant outflow into
 // the market, spread over the sub-steps of 6 hours, is burned at the same
 // rate with 5-minute and 75-second sub-steps, against the 150 s half-life
@@ -297,6 +357,68 @@ func twoLineModel() *Model {
 	m.Algorithmic.Defense = &Defense{ReserveUSD: 2e8, Trigger: 0.99, Target: 0.995, MaxPerDayUSD: 2.4e9, SaleCost: 0.01,
 		SecondLine: &DefenseLine{ReserveUSD: 3e8, Trigger: 0.9, Target: 0.92, MaxPerDayUSD: 1.2e9}}
 	return m
+}
+
+// A defense line engages below its trigger and then buys until its
+// target, across calls (hysteresis): between the trigger and the target it
+// buys only when engaged, it disengages once the target is reached within
+// a call's budget, and a line without reserve never buys.
+func TestDefenseHysteresis(t *testing.T) {
+	m := algoModel()
+	d := m.Algorithmic.Defense
+	s := NewState(m, time.Hour, 1, friday)
+	s.Reset()
+	// sellTo sells into the market in small pieces until the price is
+	// below p.
+	sellTo := func(p float64) {
+		for s.pool.Price(0, 1) >= p {
+			s.sell(1e6)
+		}
+	}
+	defend := func(engaged *bool, left, maxPerDay float64) float64 {
+		return s.defend(engaged, left, d.Trigger, d.Target, maxPerDay, d.SaleCost)
+	}
+	between := (d.Trigger + d.Target) / 2
+	engaged := false
+	sellTo(between)
+	if used := defend(&engaged, 1e9, 1e12); used != 0 || engaged {
+		t.Fatalf("price %.5f between trigger and target, not engaged: used %v, engaged %v; want nothing", s.pool.Price(0, 1), used, engaged)
+	}
+	sellTo(d.Trigger - 0.01)
+	// A budget of 1 M per hour cannot lift the price to the target in one
+	// call: the line stays engaged and keeps buying above its trigger.
+	calls, aboveTrigger := 0, 0
+	for engaged = false; calls == 0 || engaged; calls++ {
+		before := s.pool.Price(0, 1)
+		if before >= d.Trigger {
+			aboveTrigger++
+		}
+		used := defend(&engaged, 1e9, 24e6)
+		if used <= 0 || s.pool.Price(0, 1) <= before {
+			t.Fatalf("call %d at price %.5f: used %v, price after %.5f: an engaged line below its target buys", calls, before, used, s.pool.Price(0, 1))
+		}
+		if calls > 1000 {
+			t.Fatal("never reached the target")
+		}
+	}
+	if p := s.pool.Price(0, 1); p < d.Target*(1-1e-6) {
+		t.Fatalf("disengaged at %.6f, below the target %v", p, d.Target)
+	}
+	if aboveTrigger == 0 {
+		t.Fatalf("reached the target in %d calls, none above the trigger: the test proves little", calls)
+	}
+	// Back between trigger and target after reaching it: nothing until
+	// the price falls below the trigger again.
+	sellTo(between)
+	if used := defend(&engaged, 1e9, 1e12); used != 0 || engaged {
+		t.Errorf("price %.5f between trigger and target after the target was reached: used %v, engaged %v; want nothing", s.pool.Price(0, 1), used, engaged)
+	}
+	// Without reserve a line disengages and buys nothing.
+	sellTo(d.Trigger - 0.01)
+	engaged = true
+	if used := defend(&engaged, 0, 1e12); used != 0 || engaged {
+		t.Errorf("no reserve left: used %v, engaged %v; want nothing", used, engaged)
+	}
 }
 
 // The second line of the defense buys only while the price is below its
