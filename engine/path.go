@@ -454,6 +454,17 @@ func (r *pathRunner) liquidate(step int, s *Summary) (repaid, capacity float64, 
 			capacity /= math.Pow(g, e)
 		}
 	}
+	// A step with nothing liquidatable and nothing parked ends here, as the
+	// rounds below would end it at once: no visit, no position waits
+	// (nothing is set aside or parked), nothing repaid, no loss.
+	if !r.parking.active && !book.HasNext(m.oracle, index) {
+		book.EndRound() // forgets what HasNext saw, as the rounds' EndRound would
+		if rules.LiquidationThreshold*(1+rules.Bonus) > 1-1e-9 {
+			s.MaxToxicPositions = max(s.MaxToxicPositions, book.Toxic(m.oracle, index, rules.Bonus))
+		}
+		r.absorb(0, step, s)
+		return 0, capacity, 0
+	}
 	left := capacity
 	gas := kp.GasUSD * g
 	// Collateral units the keeper receives per USD repaid, after the
