@@ -194,6 +194,8 @@ type market struct {
 	// are set by the step's first use of the DEX (openPool), as a step
 	// without a liquidation never needs them.
 	poolOpen bool
+	// stressKnown says fall24h and depth are this step's (see stress).
+	stressKnown bool
 }
 
 func newMarket(l *Liquidation, c *Config) *market {
@@ -220,7 +222,22 @@ func (m *market) reset(p float64) {
 		m.history[i] = p
 	}
 	m.sinceUpdate = 0
-	m.poolOpen = false
+	m.poolOpen, m.stressKnown = false, false
+}
+
+// stress sets the step's fall from the 24 h high and DEX depth from the
+// market price at the step's start, unless the step already did: call it
+// before gasMultiplier, openPool or any use of the DEX. Nothing moves the
+// market price between the step's start and its liquidations, and a step
+// in which nothing can be liquidated needs neither.
+func (m *market) stress() {
+	if m.stressKnown {
+		return
+	}
+	m.fall24h = 1 - m.price/m.highs.max()
+	d := &m.l.DEX
+	m.depth = d.DepthUSD * max(0.05, 1-d.DepthStress*m.fall24h)
+	m.stressKnown = true
 }
 
 // openPool sets the DEX reserves at the step's depth and the market price,
@@ -229,6 +246,7 @@ func (m *market) reset(p float64) {
 // liquidations, so the reserves are those at the step's start.
 func (m *market) openPool() {
 	if !m.poolOpen {
+		m.stress()
 		m.poolAsset, m.poolCol, m.poolOpen = m.depth, m.depth/m.price, true
 	}
 }
@@ -239,10 +257,7 @@ func (m *market) step(exo float64) {
 	m.tempLog *= m.decay
 	m.setPrice()
 	m.highs.push(m.price)
-	m.fall24h = 1 - m.price/m.highs.max()
-	d := &m.l.DEX
-	m.depth = d.DepthUSD * max(0.05, 1-d.DepthStress*m.fall24h)
-	m.poolOpen = false
+	m.stressKnown, m.poolOpen = false, false
 	copy(m.history, m.history[1:])
 	m.history[len(m.history)-1] = m.price
 	m.sinceUpdate++

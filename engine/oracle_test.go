@@ -86,8 +86,8 @@ func TestDepthShrinksUnderStress(t *testing.T) {
 		{10, 0.05 * 1e6},        // 90 % below: the floor
 	} {
 		m.step(c.exo)
-		if m.poolOpen {
-			t.Fatalf("price %v: the step opened the DEX pool before any use", c.exo)
+		if m.poolOpen || m.stressKnown {
+			t.Fatalf("price %v: the step set the DEX pool or depth before any use", c.exo)
 		}
 		m.openPool()
 		if math.Abs(m.depth-c.depth) > 1e-6 || m.poolAsset != m.depth || math.Abs(m.poolAsset/m.poolCol-m.price) > 1e-9 {
@@ -98,6 +98,7 @@ func TestDepthShrinksUnderStress(t *testing.T) {
 	for range 24 {
 		m.step(10)
 	}
+	m.stress()
 	if m.fall24h != 0 || m.depth != 1e6 {
 		t.Fatalf("after a day at 10: fall %v, depth %v", m.fall24h, m.depth)
 	}

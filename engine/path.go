@@ -47,6 +47,7 @@ type pathRunner struct {
 	// previous row.
 	flows         seriesFlows
 	pendingEvents int
+	traced        bool      // the path being run records its series
 	payouts       []float64 // backstop payouts due, by step modulo len
 	// payoutSlot is the next step's index in payouts (step modulo
 	// len(payouts), kept without a division).
@@ -157,6 +158,7 @@ func (r *pathRunner) run(path int, res *PathResult) error {
 	}
 
 	traced := cfg.Traced(path)
+	r.traced = traced
 	res.Series = res.Series[:0]
 	r.flows, r.pendingEvents = seriesFlows{}, 0
 	s := &res.Summary
@@ -422,6 +424,24 @@ func (r *pathRunner) recordCoin(pt *SeriesPoint) {
 	}
 }
 
+// keeperCapacity is the step's keeper capacity, USD, and the gas
+// multiplier g it is divided by (to the power CapacityGasElasticity).
+func (r *pathRunner) keeperCapacity() (capacity, g float64) {
+	kp := &r.cfg.Liquidation.Keepers
+	r.market.stress()
+	g = r.market.gasMultiplier()
+	capacity = kp.CapacityUSD * r.hours
+	// / g^e, without math.Pow where it is exact to skip (g^0 = 1^e = 1, g^1 = g).
+	if e := kp.CapacityGasElasticity; g != 1 && e != 0 {
+		if e == 1 {
+			capacity /= g
+		} else {
+			capacity /= math.Pow(g, e)
+		}
+	}
+	return capacity, g
+}
+
 // liquidate runs phase 6: rounds in which keepers liquidate positions that
 // are liquidatable at the oracle price, most at risk first. A keeper repays
 // the amount that maximizes its proceeds − repaid on the DEX curve (so thin
@@ -430,8 +450,9 @@ func (r *pathRunner) recordCoin(pt *SeriesPoint) {
 // covers its minimum profit. A position may be liquidated again in the same
 // round; one that does not pay is set aside for the rest of the step. The
 // sales move the market price; when the oracle follows, the next round finds
-// new positions. It returns the debt repaid, the step's keeper capacity and
-// the number of rounds with liquidations.
+// new positions. It returns the debt repaid, the step's keeper capacity (0
+// when the path is not traced and nothing could be liquidated: only series
+// record it) and the number of rounds with liquidations.
 //
 // Three shortcuts leave every result as if each liquidatable position were
 // visited in turn (TestParkingChangesNothing, TestLiquidationShortcuts):
@@ -444,27 +465,22 @@ func (r *pathRunner) liquidate(step int, s *Summary) (repaid, capacity float64, 
 	kp := &l.Keepers
 	m, book, pool := r.market, r.book, r.pool
 	index := pool.BorrowIndex
-	g := m.gasMultiplier()
-	capacity = kp.CapacityUSD * r.hours
-	// / g^e, without math.Pow where it is exact to skip (g^0 = 1^e = 1, g^1 = g).
-	if e := kp.CapacityGasElasticity; g != 1 && e != 0 {
-		if e == 1 {
-			capacity /= g
-		} else {
-			capacity /= math.Pow(g, e)
-		}
-	}
 	// A step with nothing liquidatable and nothing parked ends here, as the
 	// rounds below would end it at once: no visit, no position waits
-	// (nothing is set aside or parked), nothing repaid, no loss.
+	// (nothing is set aside or parked), nothing repaid, no loss. Only a
+	// traced path needs its keeper capacity (a series column).
 	if !r.parking.active && !book.HasNext(m.oracle, index) {
 		book.EndRound() // forgets what HasNext saw, as the rounds' EndRound would
 		if rules.LiquidationThreshold*(1+rules.Bonus) > 1-1e-9 {
 			s.MaxToxicPositions = max(s.MaxToxicPositions, book.Toxic(m.oracle, index, rules.Bonus))
 		}
 		r.absorb(0, step, s)
+		if r.traced {
+			capacity, _ = r.keeperCapacity()
+		}
 		return 0, capacity, 0
 	}
+	capacity, g := r.keeperCapacity()
 	left := capacity
 	gas := kp.GasUSD * g
 	// Collateral units the keeper receives per USD repaid, after the
