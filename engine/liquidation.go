@@ -280,7 +280,9 @@ func (m *market) updateOracle() bool {
 		seen = m.price
 	}
 	o := &m.l.Oracle
-	if math.Abs(seen/m.oracle-1) > o.Deviation || m.sinceUpdate >= m.beat {
+	// The heartbeat first: when it is due (every step with a heartbeat of
+	// one step) the deviation's division is not needed.
+	if m.sinceUpdate >= m.beat || math.Abs(seen/m.oracle-1) > o.Deviation {
 		changed := seen != m.oracle
 		m.oracle, m.sinceUpdate = seen, 0
 		return changed
